@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "exporterd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "exporterd", targets: ["exporterd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        // Kafka wire protocol over SwiftNIO; polls both clusters.
+        .target(
+            name: "SourceWatcher",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        // Pure logic, no I/O.
+        .target(name: "Diagnostics"),
+        // Prometheus exposition, HTTP endpoints, status page.
+        .target(
+            name: "MetricsExporter",
+            dependencies: ["Diagnostics"]
+        ),
+        .executableTarget(
+            name: "exporterd",
+            dependencies: [
+                "SourceWatcher", "Diagnostics", "MetricsExporter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "SourceWatcherTests",
+            dependencies: [
+                "SourceWatcher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter"]),
+        .testTarget(name: "exporterdTests", dependencies: ["exporterd"]),
+        // Against real Tansu brokers started by scripts/lab; skipped unless EXPORTERD_LAB is set.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SourceWatcher",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)
