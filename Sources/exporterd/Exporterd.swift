@@ -8,7 +8,7 @@ struct Exporterd: AsyncParsableCommand {
         commandName: "exporterd",
         abstract: "Watches a proxy-based Kafka producer migration and exports it to Prometheus.",
         version: BuildInfo.version,
-        subcommands: [VersionCommand.self]
+        subcommands: [OffsetsCommand.self, VersionCommand.self]
     )
 }
 

@@ -1,0 +1,164 @@
+/// One Kafka cluster as exporterd sees it: the connections to its brokers (opened lazily,
+/// re-opened with backoff), and its metadata. The offset, fetch and group reads built on it
+/// live in their own files as extensions.
+import Logging
+import NIOCore
+import NIOPosix
+
+public actor KafkaCluster {
+    /// "source" or "destination": names the cluster in errors, logs and metrics.
+    public nonisolated let name: String
+    public nonisolated let bootstrapBrokers: [BrokerAddress]
+    public nonisolated let settings: ConnectionSettings
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    private enum Link {
+        case connected(BrokerConnection)
+        case connecting(Task<BrokerConnection, any Error>)
+        case idle
+    }
+
+    private var links: [BrokerAddress: Link] = [:]
+    private var backoffs: [BrokerAddress: ReconnectBackoff] = [:]
+    private var lastErrors: [BrokerAddress: String] = [:]
+    public private(set) var metadata: ClusterMetadata?
+    private var metadataIsStale = true
+
+    public init(name: String, bootstrapBrokers: [BrokerAddress], settings: ConnectionSettings = .init(),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                logger: Logger = Logger(label: "exporterd.kafka")) {
+        self.name = name
+        self.bootstrapBrokers = bootstrapBrokers
+        self.settings = settings
+        self.group = group
+        var logger = logger
+        logger[metadataKey: "cluster"] = "\(name)"
+        self.logger = logger
+    }
+
+    /// A live connection to `broker`, reusing the open one, joining a connect in progress, or
+    /// connecting anew unless the broker is still in its backoff window.
+    public func connection(to broker: BrokerAddress) async throws(KafkaClientError) -> BrokerConnection {
+        switch links[broker] ?? .idle {
+        case .connected(let connection) where connection.isActive:
+            return connection
+        case .connecting(let task):
+            return try await Self.value(of: task, broker: broker)
+        case .connected, .idle:
+            let now = ContinuousClock.now
+            if let backoff = backoffs[broker], !backoff.allowsAttempt(at: now) {
+                throw .backingOff(broker: broker, lastError: lastErrors[broker] ?? "earlier failure")
+            }
+            let settings = self.settings
+            let group = self.group
+            let task = Task<BrokerConnection, any Error> {
+                try await BrokerConnection.connect(to: broker, settings: settings, group: group)
+            }
+            links[broker] = .connecting(task)
+            do {
+                let connection = try await Self.value(of: task, broker: broker)
+                links[broker] = .connected(connection)
+                backoffs[broker, default: ReconnectBackoff()].succeeded()
+                return connection
+            } catch {
+                links[broker] = .idle
+                backoffs[broker, default: ReconnectBackoff()].failed(at: .now, jitter: Double.random(in: 0...1))
+                lastErrors[broker] = error.description
+                logger.warning("broker unreachable", metadata: ["broker": "\(broker)", "error": "\(error)"])
+                throw error
+            }
+        }
+    }
+
+    private static func value(of task: Task<BrokerConnection, any Error>, broker: BrokerAddress) async throws(KafkaClientError) -> BrokerConnection {
+        do {
+            return try await task.value
+        } catch let error as KafkaClientError {
+            throw error
+        } catch {
+            throw .connectFailed(broker: broker, reason: "\(error)")
+        }
+    }
+
+    /// Drops a connection that failed a request, so the next use reconnects.
+    public func discard(_ connection: BrokerConnection) async {
+        if case .connected(let current) = links[connection.broker], current === connection {
+            links[connection.broker] = .idle
+        }
+        await connection.close()
+    }
+
+    /// Reads metadata from any reachable broker (known brokers first, then the bootstrap list).
+    /// `topics: nil` asks for every topic.
+    @discardableResult
+    public func refreshMetadata(topics: [String]?) async throws(KafkaClientError) -> ClusterMetadata {
+        var candidates = metadata.map { Array($0.brokers.values).sorted { $0.description < $1.description } } ?? []
+        candidates += bootstrapBrokers.filter { !candidates.contains($0) }
+        var lastError: KafkaClientError?
+        for broker in candidates {
+            do {
+                let connection = try await connection(to: broker)
+                let request = MetadataRequest(
+                    topics: topics.map { $0.map { MetadataRequest.MetadataRequestTopic(name: $0) } },
+                    allowAutoTopicCreation: false)
+                let response = try await send(request, over: connection)
+                let fresh = ClusterMetadata(response)
+                metadata = fresh
+                metadataIsStale = false
+                return fresh
+            } catch {
+                lastError = error
+            }
+        }
+        throw .noBrokerAvailable(cluster: name, lastError: lastError?.description ?? "no brokers configured")
+    }
+
+    /// Marks metadata as out of date (a partition answered NOT_LEADER, a leader vanished…).
+    public func invalidateMetadata() {
+        metadataIsStale = true
+    }
+
+    /// Current metadata, refreshed first when stale or when it lacks one of `topics`.
+    public func currentMetadata(covering topics: [String]?) async throws(KafkaClientError) -> ClusterMetadata {
+        if !metadataIsStale, let metadata {
+            if let topics, topics.allSatisfy({ metadata.topics[$0] != nil }) { return metadata }
+        }
+        return try await refreshMetadata(topics: topics)
+    }
+
+    /// Sends over `connection`, discarding it when the request failed at the connection level.
+    public func send<Request: KafkaRequest>(_ request: Request, over connection: BrokerConnection, timeout: Duration? = nil) async throws(KafkaClientError) -> Request.Response {
+        do {
+            return try await connection.send(request, timeout: timeout)
+        } catch {
+            switch error {
+            case .unsupportedAPI, .brokerError, .codec: break
+            default: await discard(connection)
+            }
+            throw error
+        }
+    }
+
+    /// Sends `request` to broker `address` (connecting if needed).
+    public func send<Request: KafkaRequest>(_ request: Request, to address: BrokerAddress, timeout: Duration? = nil) async throws(KafkaClientError) -> Request.Response {
+        let connection = try await connection(to: address)
+        return try await send(request, over: connection, timeout: timeout)
+    }
+
+    /// The API versions of some reachable broker (for "is DescribeProducers supported here?").
+    public func apiVersions(of address: BrokerAddress) async throws(KafkaClientError) -> BrokerAPIVersions {
+        try await connection(to: address).apiVersions
+    }
+
+    public func shutdown() async {
+        for link in links.values {
+            switch link {
+            case .connected(let connection): await connection.close()
+            case .connecting(let task): task.cancel()
+            case .idle: break
+            }
+        }
+        links.removeAll()
+    }
+}

@@ -1,0 +1,170 @@
+/// One TCP connection to one broker: connects, learns the broker's API versions, and sends
+/// typed requests at the highest version both sides speak. Several requests may be in flight.
+import NIOCore
+import NIOPosix
+
+public struct ConnectionSettings: Sendable {
+    public var clientID: String
+    public var connectTimeout: Duration
+    public var requestTimeout: Duration
+    public var maximumFrameSize: Int
+
+    public init(clientID: String = "exporterd", connectTimeout: Duration = .seconds(5),
+                requestTimeout: Duration = .seconds(10), maximumFrameSize: Int = 64 * 1024 * 1024) {
+        self.clientID = clientID
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.maximumFrameSize = maximumFrameSize
+    }
+}
+
+public final class BrokerConnection: Sendable {
+    public let broker: BrokerAddress
+    public let apiVersions: BrokerAPIVersions
+    private let channel: any Channel
+    private let settings: ConnectionSettings
+
+    private init(broker: BrokerAddress, channel: any Channel, apiVersions: BrokerAPIVersions, settings: ConnectionSettings) {
+        self.broker = broker
+        self.channel = channel
+        self.apiVersions = apiVersions
+        self.settings = settings
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    /// Opens the connection and performs the ApiVersions exchange Kafka expects first.
+    public static func connect(
+        to broker: BrokerAddress, settings: ConnectionSettings,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(KafkaClientError) -> BrokerConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.nanoseconds(Int64(settings.connectTimeout.nanoseconds)))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: settings.maximumFrameSize)),
+                            KafkaClientHandler(broker: broker, clientID: settings.clientID)
+                        )
+                    }
+                }
+                .connect(host: broker.host, port: broker.port)
+                .get()
+        } catch {
+            throw .connectFailed(broker: broker, reason: "\(error)")
+        }
+        do {
+            let versions = try await negotiateAPIVersions(channel: channel, broker: broker, settings: settings)
+            return BrokerConnection(broker: broker, channel: channel, apiVersions: versions, settings: settings)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    /// Sends `request` at the highest version both we and the broker support.
+    public func send<Request: KafkaRequest>(_ request: Request, timeout: Duration? = nil) async throws(KafkaClientError) -> Request.Response {
+        let version = try apiVersions.negotiate(Request.self, broker: broker)
+        return try await send(request, version: version, timeout: timeout)
+    }
+
+    /// Sends `request` at an explicit version (tests and the ApiVersions fallback need this).
+    public func send<Request: KafkaRequest>(_ request: Request, version: Int16, timeout: Duration? = nil) async throws(KafkaClientError) -> Request.Response {
+        var body = try Self.encode(request, version: version, broker: broker, allocator: channel.allocator)
+        let responseBody = try await Self.roundTrip(
+            channel: channel, broker: broker, api: Request.apiKey, version: version,
+            requestHeaderIsFlexible: Request.isFlexible(version),
+            responseHeaderIsFlexible: responseHeaderIsFlexible(apiKey: Request.apiKey, version: version),
+            body: &body, timeout: timeout ?? settings.requestTimeout)
+        var buffer = responseBody
+        do {
+            return try Request.Response(from: &buffer, version: version)
+        } catch {
+            throw .codec(broker: broker, api: Request.apiKey, error)
+        }
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+
+    private static func encode<Request: KafkaRequest>(_ request: Request, version: Int16, broker: BrokerAddress, allocator: ByteBufferAllocator) throws(KafkaClientError) -> ByteBuffer {
+        var body = allocator.buffer(capacity: 256)
+        do {
+            try request.encode(into: &body, version: version)
+        } catch {
+            throw .codec(broker: broker, api: Request.apiKey, error)
+        }
+        return body
+    }
+
+    private static func roundTrip(
+        channel: any Channel, broker: BrokerAddress, api: APIKey, version: Int16,
+        requestHeaderIsFlexible: Bool, responseHeaderIsFlexible: Bool,
+        body: inout ByteBuffer, timeout: Duration
+    ) async throws(KafkaClientError) -> ByteBuffer {
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let outbound = OutboundKafkaRequest(
+            apiKey: api, apiVersion: version,
+            requestHeaderIsFlexible: requestHeaderIsFlexible, responseHeaderIsFlexible: responseHeaderIsFlexible,
+            body: body, timeout: .nanoseconds(Int64(timeout.nanoseconds)), response: promise)
+        channel.writeAndFlush(outbound).whenFailure { error in
+            promise.fail(error)
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as KafkaClientError {
+            throw error
+        } catch {
+            throw .connectionClosed(broker: broker)
+        }
+    }
+
+    /// ApiVersions must be the first request. A broker older than our preferred version answers
+    /// UNSUPPORTED_VERSION in the v0 layout, listing the versions it does speak; we retry with those.
+    private static func negotiateAPIVersions(channel: any Channel, broker: BrokerAddress, settings: ConnectionSettings) async throws(KafkaClientError) -> BrokerAPIVersions {
+        let preferred = min(ApiVersionsRequest.supportedVersions.upperBound, 3)
+        let request = ApiVersionsRequest(clientSoftwareName: "exporterd", clientSoftwareVersion: "0")
+        var body = try encode(request, version: preferred, broker: broker, allocator: channel.allocator)
+        let answer = try await roundTrip(
+            channel: channel, broker: broker, api: .apiVersions, version: preferred,
+            requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(preferred), responseHeaderIsFlexible: false,
+            body: &body, timeout: settings.requestTimeout)
+        var buffer = answer
+        if let response = try? ApiVersionsResponse(from: &buffer, version: preferred), response.errorCode == 0 {
+            return BrokerAPIVersions(response)
+        }
+        buffer = answer
+        guard let fallback = try? ApiVersionsResponse(from: &buffer, version: 0) else {
+            throw .protocolViolation(broker: broker, detail: "unreadable ApiVersions answer")
+        }
+        let code = KafkaErrorCode(fallback.errorCode)
+        guard code == .unsupportedVersion,
+              let theirs = fallback.apiKeys.first(where: { $0.apiKey == APIKey.apiVersions.rawValue }) else {
+            throw .brokerError(broker: broker, api: .apiVersions, code: code)
+        }
+        let retryVersion = min(theirs.maxVersion, preferred)
+        var retryBody = try encode(request, version: retryVersion, broker: broker, allocator: channel.allocator)
+        let retried = try await roundTrip(
+            channel: channel, broker: broker, api: .apiVersions, version: retryVersion,
+            requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(retryVersion), responseHeaderIsFlexible: false,
+            body: &retryBody, timeout: settings.requestTimeout)
+        var retriedBuffer = retried
+        do {
+            let response = try ApiVersionsResponse(from: &retriedBuffer, version: retryVersion)
+            guard response.errorCode == 0 else {
+                throw KafkaClientError.brokerError(broker: broker, api: .apiVersions, code: KafkaErrorCode(response.errorCode))
+            }
+            return BrokerAPIVersions(response)
+        } catch let error as KafkaClientError {
+            throw error
+        } catch let error as KafkaCodecError {
+            throw .codec(broker: broker, api: .apiVersions, error)
+        } catch {
+            throw .protocolViolation(broker: broker, detail: "\(error)")
+        }
+    }
+}

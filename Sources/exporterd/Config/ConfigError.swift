@@ -1,0 +1,36 @@
+/// What can be wrong with a config file, each case naming where (a dotted key path such as
+/// `source.credentials.sasl_mechanism`) so the operator goes straight to the line.
+/// Never carries a secret: env-var problems name the variable, not its value.
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case syntax(file: String, reason: String)
+    case missing(path: String)
+    case wrongType(path: String, expected: String, line: Int?)
+    case invalidValue(path: String, value: String, expected: String)
+    case unknownKey(path: String, allowed: [String])
+    case envUnset(path: String, variable: String)
+    case conflict(path: String, reason: String)
+    case orbit(file: String, ConfigErrorBox)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
+        case .syntax(let file, let reason): "\(file): not valid YAML: \(reason)"
+        case .missing(let path): "\(path): required but missing"
+        case .wrongType(let path, let expected, let line):
+            "\(path): expected \(expected)" + (line.map { " (line \($0))" } ?? "")
+        case .invalidValue(let path, let value, let expected): "\(path): unknown value \"\(value)\", expected \(expected)"
+        case .unknownKey(let path, let allowed): "\(path): unknown key, expected one of \(allowed.joined(separator: ", "))"
+        case .envUnset(let path, let variable): "\(path): environment variable \(variable) is not set"
+        case .conflict(let path, let reason): "\(path): \(reason)"
+        case .orbit(let file, let inner): "orbit_config \(file): \(inner.error)"
+        }
+    }
+}
+
+/// Lets `ConfigError` nest an Orbit file's error inside its own case.
+public final class ConfigErrorBox: Equatable, Sendable {
+    public let error: ConfigError
+    init(_ error: ConfigError) { self.error = error }
+    public static func == (lhs: ConfigErrorBox, rhs: ConfigErrorBox) -> Bool { lhs.error == rhs.error }
+}

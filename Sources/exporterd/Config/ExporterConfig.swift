@@ -1,0 +1,74 @@
+/// The config file of CONTRACT §2 as typed values, with its defaults. Secrets are not in
+/// here: credentials hold env-var names, resolved by `ResolvedCredentials` when connecting.
+import SourceWatcher
+
+struct ExporterConfig: Equatable {
+    var listenAddress = HostPort(host: "127.0.0.1", port: 9464)
+    var pollInterval: Duration = .seconds(5)
+    var dataDirectory = "./exporterd-data"
+    var source: ClusterSettings?
+    var destination: ClusterSettings?
+    var topicMappings: [TopicMapping] = []
+    var topicsRegex: String?
+    var orbitConfig: String?
+    var proxyMetrics: ProxyMetricsSettings?
+    var migrationState: MigrationStateSettings?
+    var diagnostics = DiagnosticsSettings()
+}
+
+struct HostPort: Equatable, CustomStringConvertible {
+    var host: String
+    var port: Int
+    var description: String { "\(host):\(port)" }
+}
+
+struct ClusterSettings: Equatable {
+    var bootstrapBrokers: [BrokerAddress]
+    var credentials: Credentials?
+}
+
+enum SASLMechanism: String, Equatable {
+    case plain, scram256 = "scram-256", scram512 = "scram-512"
+}
+
+/// Orbit's `source_cluster_credentials` shape: names of env vars, never the secrets.
+struct Credentials: Equatable {
+    var saslMechanism: SASLMechanism?
+    var saslUsernameEnv: String?
+    var saslPasswordEnv: String?
+    var useTLS = false
+    var tlsCACertEnv: String?
+    var mtlsClientCertEnv: String?
+    var mtlsClientKeyEnv: String?
+}
+
+struct TopicMapping: Equatable {
+    var sourceTopic: String
+    var destinationTopic: String
+}
+
+struct ProxyMetricsSettings: Equatable {
+    var targets: [String]
+    var publishDelay: Duration = .seconds(2)
+    var recordsMetric = "kafka_proxy_produced_records_total"
+    var bytesMetric = "kafka_proxy_produced_bytes_total"
+    var topicLabel = "topic"
+    var timeout: Duration = .seconds(2)
+}
+
+struct MigrationStateSettings: Equatable {
+    enum Location: Equatable {
+        case file(String)
+        case url(String, bearerTokenEnv: String?)
+    }
+    var location: Location
+    var defaultMigrationTimeout: Duration = .seconds(300)
+}
+
+struct DiagnosticsSettings: Equatable {
+    var confirmPolls = 3
+    var unproxiedToleranceRecords = 0
+    var cutoverMaxTimeLag: Duration = .seconds(180)
+    var cutoverMaxOffsetLag: Int?
+    var exportPartitionMetrics = false
+}
