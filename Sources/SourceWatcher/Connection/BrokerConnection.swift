@@ -41,7 +41,7 @@ public final class BrokerConnection: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.nanoseconds(Int64(settings.connectTimeout.nanoseconds)))
+                .connectTimeout(TimeAmount(settings.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -110,7 +110,7 @@ public final class BrokerConnection: Sendable {
         let outbound = OutboundKafkaRequest(
             apiKey: api, apiVersion: version,
             requestHeaderIsFlexible: requestHeaderIsFlexible, responseHeaderIsFlexible: responseHeaderIsFlexible,
-            body: body, timeout: .nanoseconds(Int64(timeout.nanoseconds)), response: promise)
+            body: body, timeout: TimeAmount(timeout), response: promise)
         channel.writeAndFlush(outbound).whenFailure { error in
             promise.fail(error)
         }

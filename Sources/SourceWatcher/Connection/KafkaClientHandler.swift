@@ -84,8 +84,8 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         switch error {
         case let frameError as KafkaFrameError: clientError = .framing(broker: broker, frameError)
         case let decoderError as ByteToMessageDecoderError:
-            if case .dataReceivedInErroneousState = decoderError {
-                clientError = .connectionClosed(broker: broker)
+            if case .dataReceivedInErrorState(let first as KafkaFrameError, _) = decoderError {
+                clientError = .framing(broker: broker, first)
             } else {
                 clientError = .protocolViolation(broker: broker, detail: "\(decoderError)")
             }
@@ -104,7 +104,7 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         deadlines.removeValue(forKey: correlationID)
         guard let entry = inFlight.timeOut(correlationID: correlationID) else { return }
         entry.waiter.fail(KafkaClientError.requestTimedOut(
-            broker: broker, api: apiKey, timeout: .nanoseconds(timeout.nanoseconds)))
+            broker: broker, api: apiKey, timeout: Duration(timeout)))
         // A broker that missed one deadline answers the rest of this connection late or never,
         // in order; a fresh connection is the only way to get timely answers again.
         fail(context: context, error: .connectionClosed(broker: broker))
