@@ -17,6 +17,8 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case noBrokerAvailable(cluster: String, lastError: String)
     case unknownLeader(topic: String, partition: Int32, leaderID: Int32)
     case topicNotFound(cluster: String, topic: String)
+    /// A Fetch answer whose record bytes do not decode.
+    case records(broker: BrokerAddress, partition: TopicPartition, RecordBatchError)
 
     public var description: String {
         switch self {
@@ -37,6 +39,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .noBrokerAvailable(let cluster, let lastError): "no broker of the \(cluster) cluster answered (last error: \(lastError))"
         case .unknownLeader(let topic, let partition, let leaderID): "\(topic)/\(partition): leader \(leaderID) is not in the broker list"
         case .topicNotFound(let cluster, let topic): "topic \(topic) does not exist on the \(cluster) cluster"
+        case .records(let broker, let partition, let error): "\(broker): records of \(partition) do not decode: \(error)"
         }
     }
 }
