@@ -489,11 +489,11 @@ class Generator:
         top_doc = f"/// Kafka {self.top} (api key {self.schema['apiKey']}), versions {lo}-{hi}."
         out.append(top_doc)
         if self.kind == "Request":
-            out.append(f"public struct {self.top}: KafkaRequest, Equatable {{")
+            out.append(f"public struct {self.top}: KafkaRequest, KafkaMessageCodec, Equatable {{")
             out.append(f"    public typealias Response = {self.api}Response")
             out.append(f"    public static let apiKey: APIKey = .{camel(self.api)}")
         else:
-            out.append(f"public struct {self.top}: KafkaResponse, Equatable {{")
+            out.append(f"public struct {self.top}: KafkaResponse, KafkaMessageCodec, Equatable {{")
         out.append(f"    public static let supportedVersions: ClosedRange<Int16> = {lo}...{hi}")
         if self.flexible:
             fl = self.flexible

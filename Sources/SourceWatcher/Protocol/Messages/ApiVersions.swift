@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ApiVersionsRequest (api key 18), versions 0-4.
-public struct ApiVersionsRequest: KafkaRequest, Equatable {
+public struct ApiVersionsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ApiVersionsResponse
     public static let apiKey: APIKey = .apiVersions
     public static let supportedVersions: ClosedRange<Int16> = 0...4
@@ -60,7 +60,7 @@ public struct ApiVersionsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ApiVersionsResponse (api key 18), versions 0-4.
-public struct ApiVersionsResponse: KafkaResponse, Equatable {
+public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...4
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 

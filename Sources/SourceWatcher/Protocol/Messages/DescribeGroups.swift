@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka DescribeGroupsRequest (api key 15), versions 0-6.
-public struct DescribeGroupsRequest: KafkaRequest, Equatable {
+public struct DescribeGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = DescribeGroupsResponse
     public static let apiKey: APIKey = .describeGroups
     public static let supportedVersions: ClosedRange<Int16> = 0...6
@@ -68,7 +68,7 @@ public struct DescribeGroupsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka DescribeGroupsResponse (api key 15), versions 0-6.
-public struct DescribeGroupsResponse: KafkaResponse, Equatable {
+public struct DescribeGroupsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...6
     public static func isFlexible(_ version: Int16) -> Bool { version >= 5 }
 

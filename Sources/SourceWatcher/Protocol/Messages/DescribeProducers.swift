@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka DescribeProducersRequest (api key 61), versions 0-0.
-public struct DescribeProducersRequest: KafkaRequest, Equatable {
+public struct DescribeProducersRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = DescribeProducersResponse
     public static let apiKey: APIKey = .describeProducers
     public static let supportedVersions: ClosedRange<Int16> = 0...0
@@ -108,7 +108,7 @@ public struct DescribeProducersRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka DescribeProducersResponse (api key 61), versions 0-0.
-public struct DescribeProducersResponse: KafkaResponse, Equatable {
+public struct DescribeProducersResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...0
     public static func isFlexible(_ version: Int16) -> Bool { version >= 0 }
 

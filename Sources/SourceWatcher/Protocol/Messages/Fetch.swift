@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka FetchRequest (api key 1), versions 4-12.
-public struct FetchRequest: KafkaRequest, Equatable {
+public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = FetchResponse
     public static let apiKey: APIKey = .fetch
     public static let supportedVersions: ClosedRange<Int16> = 4...12
@@ -358,7 +358,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka FetchResponse (api key 1), versions 4-12.
-public struct FetchResponse: KafkaResponse, Equatable {
+public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 4...12
     public static func isFlexible(_ version: Int16) -> Bool { version >= 12 }
 

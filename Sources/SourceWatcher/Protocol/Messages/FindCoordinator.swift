@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka FindCoordinatorRequest (api key 10), versions 0-6.
-public struct FindCoordinatorRequest: KafkaRequest, Equatable {
+public struct FindCoordinatorRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = FindCoordinatorResponse
     public static let apiKey: APIKey = .findCoordinator
     public static let supportedVersions: ClosedRange<Int16> = 0...6
@@ -85,7 +85,7 @@ public struct FindCoordinatorRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka FindCoordinatorResponse (api key 10), versions 0-6.
-public struct FindCoordinatorResponse: KafkaResponse, Equatable {
+public struct FindCoordinatorResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...6
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 

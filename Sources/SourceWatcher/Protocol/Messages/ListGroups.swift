@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ListGroupsRequest (api key 16), versions 0-5.
-public struct ListGroupsRequest: KafkaRequest, Equatable {
+public struct ListGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ListGroupsResponse
     public static let apiKey: APIKey = .listGroups
     public static let supportedVersions: ClosedRange<Int16> = 0...5
@@ -88,7 +88,7 @@ public struct ListGroupsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ListGroupsResponse (api key 16), versions 0-5.
-public struct ListGroupsResponse: KafkaResponse, Equatable {
+public struct ListGroupsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...5
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 

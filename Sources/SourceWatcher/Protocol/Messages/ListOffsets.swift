@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ListOffsetsRequest (api key 2), versions 1-11.
-public struct ListOffsetsRequest: KafkaRequest, Equatable {
+public struct ListOffsetsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ListOffsetsResponse
     public static let apiKey: APIKey = .listOffsets
     public static let supportedVersions: ClosedRange<Int16> = 1...11
@@ -176,7 +176,7 @@ public struct ListOffsetsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ListOffsetsResponse (api key 2), versions 1-11.
-public struct ListOffsetsResponse: KafkaResponse, Equatable {
+public struct ListOffsetsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 1...11
     public static func isFlexible(_ version: Int16) -> Bool { version >= 6 }
 

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka MetadataRequest (api key 3), versions 0-13.
-public struct MetadataRequest: KafkaRequest, Equatable {
+public struct MetadataRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = MetadataResponse
     public static let apiKey: APIKey = .metadata
     public static let supportedVersions: ClosedRange<Int16> = 0...13
@@ -130,7 +130,7 @@ public struct MetadataRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka MetadataResponse (api key 3), versions 0-13.
-public struct MetadataResponse: KafkaResponse, Equatable {
+public struct MetadataResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...13
     public static func isFlexible(_ version: Int16) -> Bool { version >= 9 }
 

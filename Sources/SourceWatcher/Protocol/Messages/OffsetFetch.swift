@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka OffsetFetchRequest (api key 9), versions 1-10.
-public struct OffsetFetchRequest: KafkaRequest, Equatable {
+public struct OffsetFetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = OffsetFetchResponse
     public static let apiKey: APIKey = .offsetFetch
     public static let supportedVersions: ClosedRange<Int16> = 1...10
@@ -322,7 +322,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka OffsetFetchResponse (api key 9), versions 1-10.
-public struct OffsetFetchResponse: KafkaResponse, Equatable {
+public struct OffsetFetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 1...10
     public static func isFlexible(_ version: Int16) -> Bool { version >= 6 }
 

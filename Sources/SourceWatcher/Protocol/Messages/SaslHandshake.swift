@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka SaslHandshakeRequest (api key 17), versions 0-1.
-public struct SaslHandshakeRequest: KafkaRequest, Equatable {
+public struct SaslHandshakeRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = SaslHandshakeResponse
     public static let apiKey: APIKey = .saslHandshake
     public static let supportedVersions: ClosedRange<Int16> = 0...1
@@ -34,7 +34,7 @@ public struct SaslHandshakeRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka SaslHandshakeResponse (api key 17), versions 0-1.
-public struct SaslHandshakeResponse: KafkaResponse, Equatable {
+public struct SaslHandshakeResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...1
     public static func isFlexible(_ version: Int16) -> Bool { false }
 
