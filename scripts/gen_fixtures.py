@@ -208,6 +208,30 @@ def scalar_json(v, t, kp_type_str):
     return str(v)
 
 
+def write_headers(index):
+    """Request header v1/v2 and response header v0/v1, plus one whole request with its
+    header (as a connection writes it, minus the length prefix)."""
+    from kafka.protocol.api_header import RequestHeader, ResponseHeader
+
+    def put(key, body, expected):
+        with open(os.path.join(OUT, key + ".bin"), "wb") as f:
+            f.write(body)
+        index[key] = {"message": key.split("-")[0], "version": int(key.split("-v")[1].split("-")[0]),
+                      "file": key + ".bin", "expected": expected}
+
+    for version, flexible, client_id in ((1, False, "exporterd-ü"), (2, True, "exporterd-ü"), (1, False, None)):
+        header = RequestHeader(request_api_key=3, request_api_version=12, correlation_id=-7, client_id=client_id)
+        key = f"RequestHeader-v{version}" + ("-nullClientId" if client_id is None else "")
+        put(key, header.encode(flexible=flexible), {
+            "apiKey": "3", "apiVersion": "12", "correlationId": "-7", "clientId": client_id})
+    for version, flexible in ((0, False), (1, True)):
+        put(f"ResponseHeader-v{version}", ResponseHeader(correlation_id=2147483647).encode(flexible=flexible),
+            {"correlationId": "2147483647"})
+    metadata = kp_class("MetadataRequest")(version=12, topics=[], allow_auto_topic_creation=False)
+    metadata.with_header(correlation_id=42, client_id="exporterd")
+    put("MetadataRequest-v12-withHeader", metadata.encode(version=12, header=True), {})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
@@ -240,6 +264,7 @@ def main():
                 with open(os.path.join(OUT, key + ".bin"), "wb") as f:
                     f.write(body)
                 index[key] = {"message": name, "version": version, "file": key + ".bin", "expected": expected}
+    write_headers(index)
     with open(os.path.join(OUT, "fixtures.json"), "w", encoding="utf-8") as f:
         json.dump(index, f, indent=1, ensure_ascii=False, sort_keys=True)
         f.write("\n")
