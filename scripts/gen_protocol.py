@@ -230,7 +230,12 @@ class Generator:
         return self.cond_of(self.regular_set(f))
 
     def tagged_cond(self, f):
-        return self.cond_of(self.tagged_set(f))
+        """Checked only inside `if flexible`, so versions the flexible test already covers
+        need no second check."""
+        tagged = self.tagged_set(f)
+        if tagged and tagged == self.flex_set():
+            return "true"
+        return self.cond_of(tagged)
 
     def absent_cond(self, f):
         every = set(range(self.supported[0], self.supported[1] + 1))

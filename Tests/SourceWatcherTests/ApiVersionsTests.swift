@@ -16,3 +16,25 @@ import Testing
         try Fixtures.check(ApiVersionsResponse.self, version: version)
     }
 }
+
+@Suite struct ApiVersionsFallbackTests {
+    /// A broker too old for our ApiVersionsRequest v3 answers with a v0 body.
+    @Test func errorBodyIsReadAsV0() throws {
+        var buffer = ByteBuffer()
+        let v0 = ApiVersionsResponse(
+            errorCode: ApiVersionsResponse.unsupportedVersionErrorCode,
+            apiKeys: [.init(apiKey: 18, minVersion: 0, maxVersion: 2)])
+        try v0.encode(into: &buffer, version: 0)
+        let (response, bodyVersion) = try ApiVersionsResponse.decodeAllowingV0Fallback(from: &buffer, version: 3)
+        #expect(bodyVersion == 0)
+        #expect(response == v0)
+        #expect(buffer.readableBytes == 0)
+    }
+
+    @Test func successBodyKeepsItsVersion() throws {
+        var buffer = ByteBuffer(bytes: try Fixtures.bytes("ApiVersionsResponse-v3"))
+        let (_, bodyVersion) = try ApiVersionsResponse.decodeAllowingV0Fallback(from: &buffer, version: 3)
+        #expect(bodyVersion == 3)
+        #expect(buffer.readableBytes == 0)
+    }
+}

@@ -269,7 +269,7 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             for _ in 0..<tagCount {
                 var (tag, payload) = try buffer.readTaggedField("ApiVersionsResponse")
                 switch tag {
-                case 0 where version >= 3:
+                case 0:
                     let supportedFeaturesCount = try payload.readKafkaLength(compact: true, wide: true, minElementSize: 1, "ApiVersionsResponse", "supportedFeatures")
                     var supportedFeaturesValue: [SupportedFeatureKey]? = nil
                     if let supportedFeaturesCount {
@@ -282,9 +282,9 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
                     }
                     guard let supportedFeaturesValueNonNull = supportedFeaturesValue else { throw .unexpectedNull(message: "ApiVersionsResponse", field: "supportedFeatures") }
                     self.supportedFeatures = supportedFeaturesValueNonNull
-                case 1 where version >= 3:
+                case 1:
                     self.finalizedFeaturesEpoch = try payload.readKafkaInteger(as: Int64.self, "ApiVersionsResponse", "finalizedFeaturesEpoch")
-                case 2 where version >= 3:
+                case 2:
                     let finalizedFeaturesCount = try payload.readKafkaLength(compact: true, wide: true, minElementSize: 1, "ApiVersionsResponse", "finalizedFeatures")
                     var finalizedFeaturesValue: [FinalizedFeatureKey]? = nil
                     if let finalizedFeaturesCount {
@@ -297,7 +297,7 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
                     }
                     guard let finalizedFeaturesValueNonNull = finalizedFeaturesValue else { throw .unexpectedNull(message: "ApiVersionsResponse", field: "finalizedFeatures") }
                     self.finalizedFeatures = finalizedFeaturesValueNonNull
-                case 3 where version >= 3:
+                case 3:
                     self.zkMigrationReady = try payload.readKafkaBool("ApiVersionsResponse", "zkMigrationReady")
                 default:
                     break  // Unknown tags are skipped, as Kafka does.
@@ -319,13 +319,13 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
         }
         if flexible {
             var tagCount: UInt32 = 0
-            let writeSupportedFeatures = (version >= 3) && self.supportedFeatures != []
+            let writeSupportedFeatures = self.supportedFeatures != []
             if writeSupportedFeatures { tagCount += 1 }
-            let writeFinalizedFeaturesEpoch = (version >= 3) && self.finalizedFeaturesEpoch != -1
+            let writeFinalizedFeaturesEpoch = self.finalizedFeaturesEpoch != -1
             if writeFinalizedFeaturesEpoch { tagCount += 1 }
-            let writeFinalizedFeatures = (version >= 3) && self.finalizedFeatures != []
+            let writeFinalizedFeatures = self.finalizedFeatures != []
             if writeFinalizedFeatures { tagCount += 1 }
-            let writeZkMigrationReady = (version >= 3) && self.zkMigrationReady != false
+            let writeZkMigrationReady = self.zkMigrationReady != false
             if writeZkMigrationReady { tagCount += 1 }
             buffer.writeUnsignedVarint(tagCount)
             if writeSupportedFeatures {

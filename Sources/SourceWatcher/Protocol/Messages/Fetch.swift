@@ -303,7 +303,7 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             for _ in 0..<tagCount {
                 var (tag, payload) = try buffer.readTaggedField("FetchRequest")
                 switch tag {
-                case 0 where version >= 12:
+                case 0:
                     let clusterIdValue = try payload.readKafkaString(compact: true, "FetchRequest", "clusterId")
                     if clusterIdValue == nil && !(version >= 12) { throw .unexpectedNull(message: "FetchRequest", field: "clusterId") }
                     self.clusterId = clusterIdValue
@@ -344,7 +344,7 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
         }
         if flexible {
             var tagCount: UInt32 = 0
-            let writeClusterId = (version >= 12) && self.clusterId != nil
+            let writeClusterId = self.clusterId != nil
             if writeClusterId { tagCount += 1 }
             buffer.writeUnsignedVarint(tagCount)
             if writeClusterId {
@@ -483,11 +483,11 @@ public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
                 for _ in 0..<tagCount {
                     var (tag, payload) = try buffer.readTaggedField("PartitionData")
                     switch tag {
-                    case 0 where version >= 12:
+                    case 0:
                         self.divergingEpoch = try EpochEndOffset(from: &payload, version: version)
-                    case 1 where version >= 12:
+                    case 1:
                         self.currentLeader = try LeaderIdAndEpoch(from: &payload, version: version)
-                    case 2 where version >= 12:
+                    case 2:
                         self.snapshotId = try SnapshotId(from: &payload, version: version)
                     default:
                         break  // Unknown tags are skipped, as Kafka does.
@@ -519,11 +519,11 @@ public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             try buffer.writeKafkaRecords(self.records, compact: flexible, "PartitionData", "records")
             if flexible {
                 var tagCount: UInt32 = 0
-                let writeDivergingEpoch = (version >= 12) && self.divergingEpoch != .init()
+                let writeDivergingEpoch = self.divergingEpoch != .init()
                 if writeDivergingEpoch { tagCount += 1 }
-                let writeCurrentLeader = (version >= 12) && self.currentLeader != .init()
+                let writeCurrentLeader = self.currentLeader != .init()
                 if writeCurrentLeader { tagCount += 1 }
-                let writeSnapshotId = (version >= 12) && self.snapshotId != .init()
+                let writeSnapshotId = self.snapshotId != .init()
                 if writeSnapshotId { tagCount += 1 }
                 buffer.writeUnsignedVarint(tagCount)
                 if writeDivergingEpoch {
