@@ -249,11 +249,11 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
         self.init()
         let flexible = ApiVersionsResponse.isFlexible(version)
         self.errorCode = try buffer.readKafkaInteger(as: Int16.self, "ApiVersionsResponse", "errorCode")
-        let apiKeysCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ApiVersionsResponse", "apiKeys")
+        let apiKeysCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 6, "ApiVersionsResponse", "apiKeys")
         var apiKeysValue: [ApiVersion]? = nil
         if let apiKeysCount {
             var elements: [ApiVersion] = []
-            elements.reserveCapacity(apiKeysCount)
+            elements.reserveCapacity(min(apiKeysCount, 1024))
             for _ in 0..<apiKeysCount {
                 elements.append(try ApiVersion(from: &buffer, version: version))
             }
@@ -274,7 +274,7 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
                     var supportedFeaturesValue: [SupportedFeatureKey]? = nil
                     if let supportedFeaturesCount {
                         var elements: [SupportedFeatureKey] = []
-                        elements.reserveCapacity(supportedFeaturesCount)
+                        elements.reserveCapacity(min(supportedFeaturesCount, 1024))
                         for _ in 0..<supportedFeaturesCount {
                             elements.append(try SupportedFeatureKey(from: &payload, version: version))
                         }
@@ -289,7 +289,7 @@ public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
                     var finalizedFeaturesValue: [FinalizedFeatureKey]? = nil
                     if let finalizedFeaturesCount {
                         var elements: [FinalizedFeatureKey] = []
-                        elements.reserveCapacity(finalizedFeaturesCount)
+                        elements.reserveCapacity(min(finalizedFeaturesCount, 1024))
                         for _ in 0..<finalizedFeaturesCount {
                             elements.append(try FinalizedFeatureKey(from: &payload, version: version))
                         }

@@ -53,11 +53,11 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             let topicValue = try buffer.readKafkaString(compact: flexible, "FetchTopic", "topic")
             guard let topicValueNonNull = topicValue else { throw .unexpectedNull(message: "FetchTopic", field: "topic") }
             self.topic = topicValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchTopic", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 16, "FetchTopic", "partitions")
             var partitionsValue: [FetchPartition]? = nil
             if let partitionsCount {
                 var elements: [FetchPartition] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try FetchPartition(from: &buffer, version: version))
                 }
@@ -179,7 +179,7 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
                 var partitionsValue: [Int32]? = nil
                 if let partitionsCount {
                     var elements: [Int32] = []
-                    elements.reserveCapacity(partitionsCount)
+                    elements.reserveCapacity(min(partitionsCount, 1024))
                     for _ in 0..<partitionsCount {
                         elements.append(try buffer.readKafkaInteger(as: Int32.self, "ForgottenTopic", "partitions"))
                     }
@@ -267,11 +267,11 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
         if version >= 7 {
             self.sessionEpoch = try buffer.readKafkaInteger(as: Int32.self, "FetchRequest", "sessionEpoch")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "FetchRequest", "topics")
         var topicsValue: [FetchTopic]? = nil
         if let topicsCount {
             var elements: [FetchTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try FetchTopic(from: &buffer, version: version))
             }
@@ -284,7 +284,7 @@ public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             var forgottenTopicsDataValue: [ForgottenTopic]? = nil
             if let forgottenTopicsDataCount {
                 var elements: [ForgottenTopic] = []
-                elements.reserveCapacity(forgottenTopicsDataCount)
+                elements.reserveCapacity(min(forgottenTopicsDataCount, 1024))
                 for _ in 0..<forgottenTopicsDataCount {
                     elements.append(try ForgottenTopic(from: &buffer, version: version))
                 }
@@ -380,11 +380,11 @@ public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             let topicValue = try buffer.readKafkaString(compact: flexible, "FetchableTopicResponse", "topic")
             guard let topicValueNonNull = topicValue else { throw .unexpectedNull(message: "FetchableTopicResponse", field: "topic") }
             self.topic = topicValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchableTopicResponse", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 30, "FetchableTopicResponse", "partitions")
             var partitionsValue: [PartitionData]? = nil
             if let partitionsCount {
                 var elements: [PartitionData] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try PartitionData(from: &buffer, version: version))
                 }
@@ -462,11 +462,11 @@ public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             if version >= 5 {
                 self.logStartOffset = try buffer.readKafkaInteger(as: Int64.self, "PartitionData", "logStartOffset")
             }
-            let abortedTransactionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "PartitionData", "abortedTransactions")
+            let abortedTransactionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 16, "PartitionData", "abortedTransactions")
             var abortedTransactionsValue: [AbortedTransaction]? = nil
             if let abortedTransactionsCount {
                 var elements: [AbortedTransaction] = []
-                elements.reserveCapacity(abortedTransactionsCount)
+                elements.reserveCapacity(min(abortedTransactionsCount, 1024))
                 for _ in 0..<abortedTransactionsCount {
                     elements.append(try AbortedTransaction(from: &buffer, version: version))
                 }
@@ -757,11 +757,11 @@ public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
         if version >= 7 {
             self.sessionId = try buffer.readKafkaInteger(as: Int32.self, "FetchResponse", "sessionId")
         }
-        let responsesCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchResponse", "responses")
+        let responsesCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "FetchResponse", "responses")
         var responsesValue: [FetchableTopicResponse]? = nil
         if let responsesCount {
             var elements: [FetchableTopicResponse] = []
-            elements.reserveCapacity(responsesCount)
+            elements.reserveCapacity(min(responsesCount, 1024))
             for _ in 0..<responsesCount {
                 elements.append(try FetchableTopicResponse(from: &buffer, version: version))
             }

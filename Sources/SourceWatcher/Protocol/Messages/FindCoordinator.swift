@@ -42,7 +42,7 @@ public struct FindCoordinatorRequest: KafkaRequest, KafkaMessageCodec, Equatable
             var coordinatorKeysValue: [String]? = nil
             if let coordinatorKeysCount {
                 var elements: [String] = []
-                elements.reserveCapacity(coordinatorKeysCount)
+                elements.reserveCapacity(min(coordinatorKeysCount, 1024))
                 for _ in 0..<coordinatorKeysCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "FindCoordinatorRequest", "coordinatorKeys") else { throw .unexpectedNull(message: "FindCoordinatorRequest", field: "coordinatorKeys") }
                     elements.append(element)
@@ -237,7 +237,7 @@ public struct FindCoordinatorResponse: KafkaResponse, KafkaMessageCodec, Equatab
             var coordinatorsValue: [Coordinator]? = nil
             if let coordinatorsCount {
                 var elements: [Coordinator] = []
-                elements.reserveCapacity(coordinatorsCount)
+                elements.reserveCapacity(min(coordinatorsCount, 1024))
                 for _ in 0..<coordinatorsCount {
                     elements.append(try Coordinator(from: &buffer, version: version))
                 }

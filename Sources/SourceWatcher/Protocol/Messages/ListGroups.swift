@@ -31,7 +31,7 @@ public struct ListGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             var statesFilterValue: [String]? = nil
             if let statesFilterCount {
                 var elements: [String] = []
-                elements.reserveCapacity(statesFilterCount)
+                elements.reserveCapacity(min(statesFilterCount, 1024))
                 for _ in 0..<statesFilterCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "ListGroupsRequest", "statesFilter") else { throw .unexpectedNull(message: "ListGroupsRequest", field: "statesFilter") }
                     elements.append(element)
@@ -46,7 +46,7 @@ public struct ListGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             var typesFilterValue: [String]? = nil
             if let typesFilterCount {
                 var elements: [String] = []
-                elements.reserveCapacity(typesFilterCount)
+                elements.reserveCapacity(min(typesFilterCount, 1024))
                 for _ in 0..<typesFilterCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "ListGroupsRequest", "typesFilter") else { throw .unexpectedNull(message: "ListGroupsRequest", field: "typesFilter") }
                     elements.append(element)
@@ -175,11 +175,11 @@ public struct ListGroupsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "ListGroupsResponse", "throttleTimeMs")
         }
         self.errorCode = try buffer.readKafkaInteger(as: Int16.self, "ListGroupsResponse", "errorCode")
-        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListGroupsResponse", "groups")
+        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListGroupsResponse", "groups")
         var groupsValue: [ListedGroup]? = nil
         if let groupsCount {
             var elements: [ListedGroup] = []
-            elements.reserveCapacity(groupsCount)
+            elements.reserveCapacity(min(groupsCount, 1024))
             for _ in 0..<groupsCount {
                 elements.append(try ListedGroup(from: &buffer, version: version))
             }

@@ -29,11 +29,11 @@ public struct ListOffsetsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
             let nameValue = try buffer.readKafkaString(compact: flexible, "ListOffsetsTopic", "name")
             guard let nameValueNonNull = nameValue else { throw .unexpectedNull(message: "ListOffsetsTopic", field: "name") }
             self.name = nameValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsTopic", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 12, "ListOffsetsTopic", "partitions")
             var partitionsValue: [ListOffsetsPartition]? = nil
             if let partitionsCount {
                 var elements: [ListOffsetsPartition] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try ListOffsetsPartition(from: &buffer, version: version))
                 }
@@ -131,11 +131,11 @@ public struct ListOffsetsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
         if version >= 2 {
             self.isolationLevel = try buffer.readKafkaInteger(as: Int8.self, "ListOffsetsRequest", "isolationLevel")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListOffsetsRequest", "topics")
         var topicsValue: [ListOffsetsTopic]? = nil
         if let topicsCount {
             var elements: [ListOffsetsTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try ListOffsetsTopic(from: &buffer, version: version))
             }
@@ -198,11 +198,11 @@ public struct ListOffsetsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
             let nameValue = try buffer.readKafkaString(compact: flexible, "ListOffsetsTopicResponse", "name")
             guard let nameValueNonNull = nameValue else { throw .unexpectedNull(message: "ListOffsetsTopicResponse", field: "name") }
             self.name = nameValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsTopicResponse", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 22, "ListOffsetsTopicResponse", "partitions")
             var partitionsValue: [ListOffsetsPartitionResponse]? = nil
             if let partitionsCount {
                 var elements: [ListOffsetsPartitionResponse] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try ListOffsetsPartitionResponse(from: &buffer, version: version))
                 }
@@ -304,11 +304,11 @@ public struct ListOffsetsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
         if version >= 2 {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "ListOffsetsResponse", "throttleTimeMs")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsResponse", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListOffsetsResponse", "topics")
         var topicsValue: [ListOffsetsTopicResponse]? = nil
         if let topicsCount {
             var elements: [ListOffsetsTopicResponse] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try ListOffsetsTopicResponse(from: &buffer, version: version))
             }

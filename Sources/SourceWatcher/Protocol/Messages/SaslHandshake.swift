@@ -57,7 +57,7 @@ public struct SaslHandshakeResponse: KafkaResponse, KafkaMessageCodec, Equatable
         var mechanismsValue: [String]? = nil
         if let mechanismsCount {
             var elements: [String] = []
-            elements.reserveCapacity(mechanismsCount)
+            elements.reserveCapacity(min(mechanismsCount, 1024))
             for _ in 0..<mechanismsCount {
                 guard let element = try buffer.readKafkaString(compact: false, "SaslHandshakeResponse", "mechanisms") else { throw .unexpectedNull(message: "SaslHandshakeResponse", field: "mechanisms") }
                 elements.append(element)
