@@ -230,7 +230,12 @@ class Generator:
         return self.cond_of(self.regular_set(f))
 
     def tagged_cond(self, f):
-        return self.cond_of(self.tagged_set(f))
+        """Checked only inside `if flexible`, so versions the flexible test already covers
+        need no second check."""
+        tagged = self.tagged_set(f)
+        if tagged and tagged == self.flex_set():
+            return "true"
+        return self.cond_of(tagged)
 
     def absent_cond(self, f):
         every = set(range(self.supported[0], self.supported[1] + 1))
@@ -238,6 +243,29 @@ class Generator:
 
     def nullable_cond(self, f):
         return self.cond_of(self.vset(f.nullable))
+
+    def min_wire_size(self, s):
+        """The fewest bytes one element of struct s can take in any supported version, so
+        an array count is checked against what remains before anything is allocated."""
+        best = None
+        for v in range(self.supported[0], self.supported[1] + 1):
+            flexible = v in self.flex_set()
+            size = 1 if flexible else 0  # the tagged-field count
+            for f in s.fields:
+                if v not in self.regular_set(f):
+                    continue
+                if f.is_array:
+                    size += 1 if flexible else 4
+                elif f.is_struct:
+                    size += self.min_wire_size(self.structs[f.elem])
+                elif f.elem == "string":
+                    size += 1 if flexible else 2
+                elif f.elem in ("bytes", "records"):
+                    size += 1 if flexible else 4
+                else:
+                    size += PRIMITIVES[f.elem][1]
+            best = size if best is None else min(best, size)
+        return max(best or 1, 1)
 
     # --- encode -----------------------------------------------------------------------
 
@@ -390,7 +418,7 @@ class Generator:
         var = f"{f.prop}Value"
         if f.is_array:
             if f.is_struct:
-                min_size = 1
+                min_size = self.min_wire_size(self.structs[f.elem])
             else:
                 size = PRIMITIVES[f.elem][1]
                 min_size = size if size else 1
@@ -398,7 +426,9 @@ class Generator:
             out.append(f"{p}var {var}: [{f.elem_swift()}]? = nil")
             out.append(f"{p}if let {f.prop}Count {{")
             out.append(f"{p}    var elements: [{f.elem_swift()}] = []")
-            out.append(f"{p}    elements.reserveCapacity({f.prop}Count)")
+            # The count is already bounded by the bytes left; the cap keeps a garbage count
+            # from reserving much more memory than elements actually decoded would use.
+            out.append(f"{p}    elements.reserveCapacity(min({f.prop}Count, 1024))")
             out.append(f"{p}    for _ in 0..<{f.prop}Count {{")
             v = self.dec_value(f, compact, sname, buf)
             if not f.is_struct and f.elem in ("string", "bytes"):
@@ -489,11 +519,11 @@ class Generator:
         top_doc = f"/// Kafka {self.top} (api key {self.schema['apiKey']}), versions {lo}-{hi}."
         out.append(top_doc)
         if self.kind == "Request":
-            out.append(f"public struct {self.top}: KafkaRequest, Equatable {{")
+            out.append(f"public struct {self.top}: KafkaRequest, KafkaMessageCodec, Equatable {{")
             out.append(f"    public typealias Response = {self.api}Response")
             out.append(f"    public static let apiKey: APIKey = .{camel(self.api)}")
         else:
-            out.append(f"public struct {self.top}: KafkaResponse, Equatable {{")
+            out.append(f"public struct {self.top}: KafkaResponse, KafkaMessageCodec, Equatable {{")
         out.append(f"    public static let supportedVersions: ClosedRange<Int16> = {lo}...{hi}")
         if self.flexible:
             fl = self.flexible

@@ -19,6 +19,15 @@ public protocol KafkaResponse: Sendable {
     init(from buffer: inout ByteBuffer, version: Int16) throws(KafkaCodecError)
 }
 
+/// Both directions of one message body, which every generated request and response
+/// offers: the client encodes requests and decodes responses, the fake broker the reverse.
+public protocol KafkaMessageCodec: Sendable, Equatable {
+    static var supportedVersions: ClosedRange<Int16> { get }
+    static func isFlexible(_ version: Int16) -> Bool
+    init(from buffer: inout ByteBuffer, version: Int16) throws(KafkaCodecError)
+    func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaCodecError)
+}
+
 /// Request header v1 (non-flexible) or v2 (flexible: adds an empty tagged-field section).
 /// The client id stays a classic int16 string even in v2 (its flexibleVersions is "none").
 public struct RequestHeader: Sendable, Equatable {

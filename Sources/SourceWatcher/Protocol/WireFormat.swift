@@ -160,7 +160,10 @@ extension ByteBuffer {
 
     /// A string (int16 length) or compact string; nil when null on the wire.
     public mutating func readKafkaString(compact: Bool, _ message: String, _ field: String) throws(KafkaCodecError) -> String? {
-        guard let length = try readKafkaLength(compact: compact, wide: false, message, field) else { return nil }
+        // minElementSize 0: a length past the end is reported below as truncated, with sizes.
+        guard let length = try readKafkaLength(compact: compact, wide: false, minElementSize: 0, message, field) else {
+            return nil
+        }
         guard let bytes = readBytes(length: length) else {
             throw .truncated(message: message, field: field, needed: length, available: readableBytes)
         }
@@ -179,7 +182,9 @@ extension ByteBuffer {
 
     /// Bytes (int32 length) or compact bytes; nil when null on the wire.
     public mutating func readKafkaBytes(compact: Bool, _ message: String, _ field: String) throws(KafkaCodecError) -> [UInt8]? {
-        guard let length = try readKafkaLength(compact: compact, wide: true, message, field) else { return nil }
+        guard let length = try readKafkaLength(compact: compact, wide: true, minElementSize: 0, message, field) else {
+            return nil
+        }
         guard let bytes = readBytes(length: length) else {
             throw .truncated(message: message, field: field, needed: length, available: readableBytes)
         }
@@ -195,7 +200,9 @@ extension ByteBuffer {
 
     /// A `records` field: framed like bytes, kept as a slice for the record-batch decoder.
     public mutating func readKafkaRecords(compact: Bool, _ message: String, _ field: String) throws(KafkaCodecError) -> ByteBuffer? {
-        guard let length = try readKafkaLength(compact: compact, wide: true, message, field) else { return nil }
+        guard let length = try readKafkaLength(compact: compact, wide: true, minElementSize: 0, message, field) else {
+            return nil
+        }
         guard let slice = readSlice(length: length) else {
             throw .truncated(message: message, field: field, needed: length, available: readableBytes)
         }

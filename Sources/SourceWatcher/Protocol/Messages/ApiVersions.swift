@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ApiVersionsRequest (api key 18), versions 0-4.
-public struct ApiVersionsRequest: KafkaRequest, Equatable {
+public struct ApiVersionsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ApiVersionsResponse
     public static let apiKey: APIKey = .apiVersions
     public static let supportedVersions: ClosedRange<Int16> = 0...4
@@ -60,7 +60,7 @@ public struct ApiVersionsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ApiVersionsResponse (api key 18), versions 0-4.
-public struct ApiVersionsResponse: KafkaResponse, Equatable {
+public struct ApiVersionsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...4
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 
@@ -249,11 +249,11 @@ public struct ApiVersionsResponse: KafkaResponse, Equatable {
         self.init()
         let flexible = ApiVersionsResponse.isFlexible(version)
         self.errorCode = try buffer.readKafkaInteger(as: Int16.self, "ApiVersionsResponse", "errorCode")
-        let apiKeysCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ApiVersionsResponse", "apiKeys")
+        let apiKeysCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 6, "ApiVersionsResponse", "apiKeys")
         var apiKeysValue: [ApiVersion]? = nil
         if let apiKeysCount {
             var elements: [ApiVersion] = []
-            elements.reserveCapacity(apiKeysCount)
+            elements.reserveCapacity(min(apiKeysCount, 1024))
             for _ in 0..<apiKeysCount {
                 elements.append(try ApiVersion(from: &buffer, version: version))
             }
@@ -269,12 +269,12 @@ public struct ApiVersionsResponse: KafkaResponse, Equatable {
             for _ in 0..<tagCount {
                 var (tag, payload) = try buffer.readTaggedField("ApiVersionsResponse")
                 switch tag {
-                case 0 where version >= 3:
+                case 0:
                     let supportedFeaturesCount = try payload.readKafkaLength(compact: true, wide: true, minElementSize: 1, "ApiVersionsResponse", "supportedFeatures")
                     var supportedFeaturesValue: [SupportedFeatureKey]? = nil
                     if let supportedFeaturesCount {
                         var elements: [SupportedFeatureKey] = []
-                        elements.reserveCapacity(supportedFeaturesCount)
+                        elements.reserveCapacity(min(supportedFeaturesCount, 1024))
                         for _ in 0..<supportedFeaturesCount {
                             elements.append(try SupportedFeatureKey(from: &payload, version: version))
                         }
@@ -282,14 +282,14 @@ public struct ApiVersionsResponse: KafkaResponse, Equatable {
                     }
                     guard let supportedFeaturesValueNonNull = supportedFeaturesValue else { throw .unexpectedNull(message: "ApiVersionsResponse", field: "supportedFeatures") }
                     self.supportedFeatures = supportedFeaturesValueNonNull
-                case 1 where version >= 3:
+                case 1:
                     self.finalizedFeaturesEpoch = try payload.readKafkaInteger(as: Int64.self, "ApiVersionsResponse", "finalizedFeaturesEpoch")
-                case 2 where version >= 3:
+                case 2:
                     let finalizedFeaturesCount = try payload.readKafkaLength(compact: true, wide: true, minElementSize: 1, "ApiVersionsResponse", "finalizedFeatures")
                     var finalizedFeaturesValue: [FinalizedFeatureKey]? = nil
                     if let finalizedFeaturesCount {
                         var elements: [FinalizedFeatureKey] = []
-                        elements.reserveCapacity(finalizedFeaturesCount)
+                        elements.reserveCapacity(min(finalizedFeaturesCount, 1024))
                         for _ in 0..<finalizedFeaturesCount {
                             elements.append(try FinalizedFeatureKey(from: &payload, version: version))
                         }
@@ -297,7 +297,7 @@ public struct ApiVersionsResponse: KafkaResponse, Equatable {
                     }
                     guard let finalizedFeaturesValueNonNull = finalizedFeaturesValue else { throw .unexpectedNull(message: "ApiVersionsResponse", field: "finalizedFeatures") }
                     self.finalizedFeatures = finalizedFeaturesValueNonNull
-                case 3 where version >= 3:
+                case 3:
                     self.zkMigrationReady = try payload.readKafkaBool("ApiVersionsResponse", "zkMigrationReady")
                 default:
                     break  // Unknown tags are skipped, as Kafka does.
@@ -319,13 +319,13 @@ public struct ApiVersionsResponse: KafkaResponse, Equatable {
         }
         if flexible {
             var tagCount: UInt32 = 0
-            let writeSupportedFeatures = (version >= 3) && self.supportedFeatures != []
+            let writeSupportedFeatures = self.supportedFeatures != []
             if writeSupportedFeatures { tagCount += 1 }
-            let writeFinalizedFeaturesEpoch = (version >= 3) && self.finalizedFeaturesEpoch != -1
+            let writeFinalizedFeaturesEpoch = self.finalizedFeaturesEpoch != -1
             if writeFinalizedFeaturesEpoch { tagCount += 1 }
-            let writeFinalizedFeatures = (version >= 3) && self.finalizedFeatures != []
+            let writeFinalizedFeatures = self.finalizedFeatures != []
             if writeFinalizedFeatures { tagCount += 1 }
-            let writeZkMigrationReady = (version >= 3) && self.zkMigrationReady != false
+            let writeZkMigrationReady = self.zkMigrationReady != false
             if writeZkMigrationReady { tagCount += 1 }
             buffer.writeUnsignedVarint(tagCount)
             if writeSupportedFeatures {

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka DescribeGroupsRequest (api key 15), versions 0-6.
-public struct DescribeGroupsRequest: KafkaRequest, Equatable {
+public struct DescribeGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = DescribeGroupsResponse
     public static let apiKey: APIKey = .describeGroups
     public static let supportedVersions: ClosedRange<Int16> = 0...6
@@ -30,7 +30,7 @@ public struct DescribeGroupsRequest: KafkaRequest, Equatable {
         var groupsValue: [String]? = nil
         if let groupsCount {
             var elements: [String] = []
-            elements.reserveCapacity(groupsCount)
+            elements.reserveCapacity(min(groupsCount, 1024))
             for _ in 0..<groupsCount {
                 guard let element = try buffer.readKafkaString(compact: flexible, "DescribeGroupsRequest", "groups") else { throw .unexpectedNull(message: "DescribeGroupsRequest", field: "groups") }
                 elements.append(element)
@@ -68,7 +68,7 @@ public struct DescribeGroupsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka DescribeGroupsResponse (api key 15), versions 0-6.
-public struct DescribeGroupsResponse: KafkaResponse, Equatable {
+public struct DescribeGroupsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...6
     public static func isFlexible(_ version: Int16) -> Bool { version >= 5 }
 
@@ -123,11 +123,11 @@ public struct DescribeGroupsResponse: KafkaResponse, Equatable {
             let protocolDataValue = try buffer.readKafkaString(compact: flexible, "DescribedGroup", "protocolData")
             guard let protocolDataValueNonNull = protocolDataValue else { throw .unexpectedNull(message: "DescribedGroup", field: "protocolData") }
             self.protocolData = protocolDataValueNonNull
-            let membersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "DescribedGroup", "members")
+            let membersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 7, "DescribedGroup", "members")
             var membersValue: [DescribedGroupMember]? = nil
             if let membersCount {
                 var elements: [DescribedGroupMember] = []
-                elements.reserveCapacity(membersCount)
+                elements.reserveCapacity(min(membersCount, 1024))
                 for _ in 0..<membersCount {
                     elements.append(try DescribedGroupMember(from: &buffer, version: version))
                 }
@@ -262,11 +262,11 @@ public struct DescribeGroupsResponse: KafkaResponse, Equatable {
         if version >= 1 {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "DescribeGroupsResponse", "throttleTimeMs")
         }
-        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "DescribeGroupsResponse", "groups")
+        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 12, "DescribeGroupsResponse", "groups")
         var groupsValue: [DescribedGroup]? = nil
         if let groupsCount {
             var elements: [DescribedGroup] = []
-            elements.reserveCapacity(groupsCount)
+            elements.reserveCapacity(min(groupsCount, 1024))
             for _ in 0..<groupsCount {
                 elements.append(try DescribedGroup(from: &buffer, version: version))
             }

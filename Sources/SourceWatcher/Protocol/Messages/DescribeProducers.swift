@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka DescribeProducersRequest (api key 61), versions 0-0.
-public struct DescribeProducersRequest: KafkaRequest, Equatable {
+public struct DescribeProducersRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = DescribeProducersResponse
     public static let apiKey: APIKey = .describeProducers
     public static let supportedVersions: ClosedRange<Int16> = 0...0
@@ -33,7 +33,7 @@ public struct DescribeProducersRequest: KafkaRequest, Equatable {
             var partitionIndexesValue: [Int32]? = nil
             if let partitionIndexesCount {
                 var elements: [Int32] = []
-                elements.reserveCapacity(partitionIndexesCount)
+                elements.reserveCapacity(min(partitionIndexesCount, 1024))
                 for _ in 0..<partitionIndexesCount {
                     elements.append(try buffer.readKafkaInteger(as: Int32.self, "TopicRequest", "partitionIndexes"))
                 }
@@ -74,11 +74,11 @@ public struct DescribeProducersRequest: KafkaRequest, Equatable {
         guard Self.supportedVersions.contains(version) else { throw .unsupportedVersion(api: .describeProducers, version: version) }
         self.init()
         let flexible = DescribeProducersRequest.isFlexible(version)
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "DescribeProducersRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "DescribeProducersRequest", "topics")
         var topicsValue: [TopicRequest]? = nil
         if let topicsCount {
             var elements: [TopicRequest] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try TopicRequest(from: &buffer, version: version))
             }
@@ -108,7 +108,7 @@ public struct DescribeProducersRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka DescribeProducersResponse (api key 61), versions 0-0.
-public struct DescribeProducersResponse: KafkaResponse, Equatable {
+public struct DescribeProducersResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...0
     public static func isFlexible(_ version: Int16) -> Bool { version >= 0 }
 
@@ -130,11 +130,11 @@ public struct DescribeProducersResponse: KafkaResponse, Equatable {
             let nameValue = try buffer.readKafkaString(compact: flexible, "TopicResponse", "name")
             guard let nameValueNonNull = nameValue else { throw .unexpectedNull(message: "TopicResponse", field: "name") }
             self.name = nameValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "TopicResponse", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 9, "TopicResponse", "partitions")
             var partitionsValue: [PartitionResponse]? = nil
             if let partitionsCount {
                 var elements: [PartitionResponse] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try PartitionResponse(from: &buffer, version: version))
                 }
@@ -188,11 +188,11 @@ public struct DescribeProducersResponse: KafkaResponse, Equatable {
             self.errorCode = try buffer.readKafkaInteger(as: Int16.self, "PartitionResponse", "errorCode")
             let errorMessageValue = try buffer.readKafkaString(compact: flexible, "PartitionResponse", "errorMessage")
             self.errorMessage = errorMessageValue
-            let activeProducersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "PartitionResponse", "activeProducers")
+            let activeProducersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 37, "PartitionResponse", "activeProducers")
             var activeProducersValue: [ProducerState]? = nil
             if let activeProducersCount {
                 var elements: [ProducerState] = []
-                elements.reserveCapacity(activeProducersCount)
+                elements.reserveCapacity(min(activeProducersCount, 1024))
                 for _ in 0..<activeProducersCount {
                     elements.append(try ProducerState(from: &buffer, version: version))
                 }
@@ -294,11 +294,11 @@ public struct DescribeProducersResponse: KafkaResponse, Equatable {
         self.init()
         let flexible = DescribeProducersResponse.isFlexible(version)
         self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "DescribeProducersResponse", "throttleTimeMs")
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "DescribeProducersResponse", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "DescribeProducersResponse", "topics")
         var topicsValue: [TopicResponse]? = nil
         if let topicsCount {
             var elements: [TopicResponse] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try TopicResponse(from: &buffer, version: version))
             }

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka FetchRequest (api key 1), versions 4-12.
-public struct FetchRequest: KafkaRequest, Equatable {
+public struct FetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = FetchResponse
     public static let apiKey: APIKey = .fetch
     public static let supportedVersions: ClosedRange<Int16> = 4...12
@@ -53,11 +53,11 @@ public struct FetchRequest: KafkaRequest, Equatable {
             let topicValue = try buffer.readKafkaString(compact: flexible, "FetchTopic", "topic")
             guard let topicValueNonNull = topicValue else { throw .unexpectedNull(message: "FetchTopic", field: "topic") }
             self.topic = topicValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchTopic", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 16, "FetchTopic", "partitions")
             var partitionsValue: [FetchPartition]? = nil
             if let partitionsCount {
                 var elements: [FetchPartition] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try FetchPartition(from: &buffer, version: version))
                 }
@@ -179,7 +179,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
                 var partitionsValue: [Int32]? = nil
                 if let partitionsCount {
                     var elements: [Int32] = []
-                    elements.reserveCapacity(partitionsCount)
+                    elements.reserveCapacity(min(partitionsCount, 1024))
                     for _ in 0..<partitionsCount {
                         elements.append(try buffer.readKafkaInteger(as: Int32.self, "ForgottenTopic", "partitions"))
                     }
@@ -267,11 +267,11 @@ public struct FetchRequest: KafkaRequest, Equatable {
         if version >= 7 {
             self.sessionEpoch = try buffer.readKafkaInteger(as: Int32.self, "FetchRequest", "sessionEpoch")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "FetchRequest", "topics")
         var topicsValue: [FetchTopic]? = nil
         if let topicsCount {
             var elements: [FetchTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try FetchTopic(from: &buffer, version: version))
             }
@@ -284,7 +284,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
             var forgottenTopicsDataValue: [ForgottenTopic]? = nil
             if let forgottenTopicsDataCount {
                 var elements: [ForgottenTopic] = []
-                elements.reserveCapacity(forgottenTopicsDataCount)
+                elements.reserveCapacity(min(forgottenTopicsDataCount, 1024))
                 for _ in 0..<forgottenTopicsDataCount {
                     elements.append(try ForgottenTopic(from: &buffer, version: version))
                 }
@@ -303,7 +303,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
             for _ in 0..<tagCount {
                 var (tag, payload) = try buffer.readTaggedField("FetchRequest")
                 switch tag {
-                case 0 where version >= 12:
+                case 0:
                     let clusterIdValue = try payload.readKafkaString(compact: true, "FetchRequest", "clusterId")
                     if clusterIdValue == nil && !(version >= 12) { throw .unexpectedNull(message: "FetchRequest", field: "clusterId") }
                     self.clusterId = clusterIdValue
@@ -344,7 +344,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
         }
         if flexible {
             var tagCount: UInt32 = 0
-            let writeClusterId = (version >= 12) && self.clusterId != nil
+            let writeClusterId = self.clusterId != nil
             if writeClusterId { tagCount += 1 }
             buffer.writeUnsignedVarint(tagCount)
             if writeClusterId {
@@ -358,7 +358,7 @@ public struct FetchRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka FetchResponse (api key 1), versions 4-12.
-public struct FetchResponse: KafkaResponse, Equatable {
+public struct FetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 4...12
     public static func isFlexible(_ version: Int16) -> Bool { version >= 12 }
 
@@ -380,11 +380,11 @@ public struct FetchResponse: KafkaResponse, Equatable {
             let topicValue = try buffer.readKafkaString(compact: flexible, "FetchableTopicResponse", "topic")
             guard let topicValueNonNull = topicValue else { throw .unexpectedNull(message: "FetchableTopicResponse", field: "topic") }
             self.topic = topicValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchableTopicResponse", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 30, "FetchableTopicResponse", "partitions")
             var partitionsValue: [PartitionData]? = nil
             if let partitionsCount {
                 var elements: [PartitionData] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try PartitionData(from: &buffer, version: version))
                 }
@@ -462,11 +462,11 @@ public struct FetchResponse: KafkaResponse, Equatable {
             if version >= 5 {
                 self.logStartOffset = try buffer.readKafkaInteger(as: Int64.self, "PartitionData", "logStartOffset")
             }
-            let abortedTransactionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "PartitionData", "abortedTransactions")
+            let abortedTransactionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 16, "PartitionData", "abortedTransactions")
             var abortedTransactionsValue: [AbortedTransaction]? = nil
             if let abortedTransactionsCount {
                 var elements: [AbortedTransaction] = []
-                elements.reserveCapacity(abortedTransactionsCount)
+                elements.reserveCapacity(min(abortedTransactionsCount, 1024))
                 for _ in 0..<abortedTransactionsCount {
                     elements.append(try AbortedTransaction(from: &buffer, version: version))
                 }
@@ -483,11 +483,11 @@ public struct FetchResponse: KafkaResponse, Equatable {
                 for _ in 0..<tagCount {
                     var (tag, payload) = try buffer.readTaggedField("PartitionData")
                     switch tag {
-                    case 0 where version >= 12:
+                    case 0:
                         self.divergingEpoch = try EpochEndOffset(from: &payload, version: version)
-                    case 1 where version >= 12:
+                    case 1:
                         self.currentLeader = try LeaderIdAndEpoch(from: &payload, version: version)
-                    case 2 where version >= 12:
+                    case 2:
                         self.snapshotId = try SnapshotId(from: &payload, version: version)
                     default:
                         break  // Unknown tags are skipped, as Kafka does.
@@ -519,11 +519,11 @@ public struct FetchResponse: KafkaResponse, Equatable {
             try buffer.writeKafkaRecords(self.records, compact: flexible, "PartitionData", "records")
             if flexible {
                 var tagCount: UInt32 = 0
-                let writeDivergingEpoch = (version >= 12) && self.divergingEpoch != .init()
+                let writeDivergingEpoch = self.divergingEpoch != .init()
                 if writeDivergingEpoch { tagCount += 1 }
-                let writeCurrentLeader = (version >= 12) && self.currentLeader != .init()
+                let writeCurrentLeader = self.currentLeader != .init()
                 if writeCurrentLeader { tagCount += 1 }
-                let writeSnapshotId = (version >= 12) && self.snapshotId != .init()
+                let writeSnapshotId = self.snapshotId != .init()
                 if writeSnapshotId { tagCount += 1 }
                 buffer.writeUnsignedVarint(tagCount)
                 if writeDivergingEpoch {
@@ -757,11 +757,11 @@ public struct FetchResponse: KafkaResponse, Equatable {
         if version >= 7 {
             self.sessionId = try buffer.readKafkaInteger(as: Int32.self, "FetchResponse", "sessionId")
         }
-        let responsesCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "FetchResponse", "responses")
+        let responsesCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "FetchResponse", "responses")
         var responsesValue: [FetchableTopicResponse]? = nil
         if let responsesCount {
             var elements: [FetchableTopicResponse] = []
-            elements.reserveCapacity(responsesCount)
+            elements.reserveCapacity(min(responsesCount, 1024))
             for _ in 0..<responsesCount {
                 elements.append(try FetchableTopicResponse(from: &buffer, version: version))
             }

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka FindCoordinatorRequest (api key 10), versions 0-6.
-public struct FindCoordinatorRequest: KafkaRequest, Equatable {
+public struct FindCoordinatorRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = FindCoordinatorResponse
     public static let apiKey: APIKey = .findCoordinator
     public static let supportedVersions: ClosedRange<Int16> = 0...6
@@ -42,7 +42,7 @@ public struct FindCoordinatorRequest: KafkaRequest, Equatable {
             var coordinatorKeysValue: [String]? = nil
             if let coordinatorKeysCount {
                 var elements: [String] = []
-                elements.reserveCapacity(coordinatorKeysCount)
+                elements.reserveCapacity(min(coordinatorKeysCount, 1024))
                 for _ in 0..<coordinatorKeysCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "FindCoordinatorRequest", "coordinatorKeys") else { throw .unexpectedNull(message: "FindCoordinatorRequest", field: "coordinatorKeys") }
                     elements.append(element)
@@ -85,7 +85,7 @@ public struct FindCoordinatorRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka FindCoordinatorResponse (api key 10), versions 0-6.
-public struct FindCoordinatorResponse: KafkaResponse, Equatable {
+public struct FindCoordinatorResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...6
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 
@@ -237,7 +237,7 @@ public struct FindCoordinatorResponse: KafkaResponse, Equatable {
             var coordinatorsValue: [Coordinator]? = nil
             if let coordinatorsCount {
                 var elements: [Coordinator] = []
-                elements.reserveCapacity(coordinatorsCount)
+                elements.reserveCapacity(min(coordinatorsCount, 1024))
                 for _ in 0..<coordinatorsCount {
                     elements.append(try Coordinator(from: &buffer, version: version))
                 }

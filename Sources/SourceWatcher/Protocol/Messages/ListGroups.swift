@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ListGroupsRequest (api key 16), versions 0-5.
-public struct ListGroupsRequest: KafkaRequest, Equatable {
+public struct ListGroupsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ListGroupsResponse
     public static let apiKey: APIKey = .listGroups
     public static let supportedVersions: ClosedRange<Int16> = 0...5
@@ -31,7 +31,7 @@ public struct ListGroupsRequest: KafkaRequest, Equatable {
             var statesFilterValue: [String]? = nil
             if let statesFilterCount {
                 var elements: [String] = []
-                elements.reserveCapacity(statesFilterCount)
+                elements.reserveCapacity(min(statesFilterCount, 1024))
                 for _ in 0..<statesFilterCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "ListGroupsRequest", "statesFilter") else { throw .unexpectedNull(message: "ListGroupsRequest", field: "statesFilter") }
                     elements.append(element)
@@ -46,7 +46,7 @@ public struct ListGroupsRequest: KafkaRequest, Equatable {
             var typesFilterValue: [String]? = nil
             if let typesFilterCount {
                 var elements: [String] = []
-                elements.reserveCapacity(typesFilterCount)
+                elements.reserveCapacity(min(typesFilterCount, 1024))
                 for _ in 0..<typesFilterCount {
                     guard let element = try buffer.readKafkaString(compact: flexible, "ListGroupsRequest", "typesFilter") else { throw .unexpectedNull(message: "ListGroupsRequest", field: "typesFilter") }
                     elements.append(element)
@@ -88,7 +88,7 @@ public struct ListGroupsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ListGroupsResponse (api key 16), versions 0-5.
-public struct ListGroupsResponse: KafkaResponse, Equatable {
+public struct ListGroupsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...5
     public static func isFlexible(_ version: Int16) -> Bool { version >= 3 }
 
@@ -175,11 +175,11 @@ public struct ListGroupsResponse: KafkaResponse, Equatable {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "ListGroupsResponse", "throttleTimeMs")
         }
         self.errorCode = try buffer.readKafkaInteger(as: Int16.self, "ListGroupsResponse", "errorCode")
-        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListGroupsResponse", "groups")
+        let groupsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListGroupsResponse", "groups")
         var groupsValue: [ListedGroup]? = nil
         if let groupsCount {
             var elements: [ListedGroup] = []
-            elements.reserveCapacity(groupsCount)
+            elements.reserveCapacity(min(groupsCount, 1024))
             for _ in 0..<groupsCount {
                 elements.append(try ListedGroup(from: &buffer, version: version))
             }

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka ListOffsetsRequest (api key 2), versions 1-11.
-public struct ListOffsetsRequest: KafkaRequest, Equatable {
+public struct ListOffsetsRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = ListOffsetsResponse
     public static let apiKey: APIKey = .listOffsets
     public static let supportedVersions: ClosedRange<Int16> = 1...11
@@ -29,11 +29,11 @@ public struct ListOffsetsRequest: KafkaRequest, Equatable {
             let nameValue = try buffer.readKafkaString(compact: flexible, "ListOffsetsTopic", "name")
             guard let nameValueNonNull = nameValue else { throw .unexpectedNull(message: "ListOffsetsTopic", field: "name") }
             self.name = nameValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsTopic", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 12, "ListOffsetsTopic", "partitions")
             var partitionsValue: [ListOffsetsPartition]? = nil
             if let partitionsCount {
                 var elements: [ListOffsetsPartition] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try ListOffsetsPartition(from: &buffer, version: version))
                 }
@@ -131,11 +131,11 @@ public struct ListOffsetsRequest: KafkaRequest, Equatable {
         if version >= 2 {
             self.isolationLevel = try buffer.readKafkaInteger(as: Int8.self, "ListOffsetsRequest", "isolationLevel")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListOffsetsRequest", "topics")
         var topicsValue: [ListOffsetsTopic]? = nil
         if let topicsCount {
             var elements: [ListOffsetsTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try ListOffsetsTopic(from: &buffer, version: version))
             }
@@ -176,7 +176,7 @@ public struct ListOffsetsRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka ListOffsetsResponse (api key 2), versions 1-11.
-public struct ListOffsetsResponse: KafkaResponse, Equatable {
+public struct ListOffsetsResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 1...11
     public static func isFlexible(_ version: Int16) -> Bool { version >= 6 }
 
@@ -198,11 +198,11 @@ public struct ListOffsetsResponse: KafkaResponse, Equatable {
             let nameValue = try buffer.readKafkaString(compact: flexible, "ListOffsetsTopicResponse", "name")
             guard let nameValueNonNull = nameValue else { throw .unexpectedNull(message: "ListOffsetsTopicResponse", field: "name") }
             self.name = nameValueNonNull
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsTopicResponse", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 22, "ListOffsetsTopicResponse", "partitions")
             var partitionsValue: [ListOffsetsPartitionResponse]? = nil
             if let partitionsCount {
                 var elements: [ListOffsetsPartitionResponse] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try ListOffsetsPartitionResponse(from: &buffer, version: version))
                 }
@@ -304,11 +304,11 @@ public struct ListOffsetsResponse: KafkaResponse, Equatable {
         if version >= 2 {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "ListOffsetsResponse", "throttleTimeMs")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "ListOffsetsResponse", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 3, "ListOffsetsResponse", "topics")
         var topicsValue: [ListOffsetsTopicResponse]? = nil
         if let topicsCount {
             var elements: [ListOffsetsTopicResponse] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try ListOffsetsTopicResponse(from: &buffer, version: version))
             }

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka MetadataRequest (api key 3), versions 0-13.
-public struct MetadataRequest: KafkaRequest, Equatable {
+public struct MetadataRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = MetadataResponse
     public static let apiKey: APIKey = .metadata
     public static let supportedVersions: ClosedRange<Int16> = 0...13
@@ -74,11 +74,11 @@ public struct MetadataRequest: KafkaRequest, Equatable {
         guard Self.supportedVersions.contains(version) else { throw .unsupportedVersion(api: .metadata, version: version) }
         self.init()
         let flexible = MetadataRequest.isFlexible(version)
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "MetadataRequest", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 2, "MetadataRequest", "topics")
         var topicsValue: [MetadataRequestTopic]? = nil
         if let topicsCount {
             var elements: [MetadataRequestTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try MetadataRequestTopic(from: &buffer, version: version))
             }
@@ -130,7 +130,7 @@ public struct MetadataRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka MetadataResponse (api key 3), versions 0-13.
-public struct MetadataResponse: KafkaResponse, Equatable {
+public struct MetadataResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...13
     public static func isFlexible(_ version: Int16) -> Bool { version >= 9 }
 
@@ -225,11 +225,11 @@ public struct MetadataResponse: KafkaResponse, Equatable {
             if version >= 1 {
                 self.isInternal = try buffer.readKafkaBool("MetadataResponseTopic", "isInternal")
             }
-            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "MetadataResponseTopic", "partitions")
+            let partitionsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 18, "MetadataResponseTopic", "partitions")
             var partitionsValue: [MetadataResponsePartition]? = nil
             if let partitionsCount {
                 var elements: [MetadataResponsePartition] = []
-                elements.reserveCapacity(partitionsCount)
+                elements.reserveCapacity(min(partitionsCount, 1024))
                 for _ in 0..<partitionsCount {
                     elements.append(try MetadataResponsePartition(from: &buffer, version: version))
                 }
@@ -313,7 +313,7 @@ public struct MetadataResponse: KafkaResponse, Equatable {
             var replicaNodesValue: [Int32]? = nil
             if let replicaNodesCount {
                 var elements: [Int32] = []
-                elements.reserveCapacity(replicaNodesCount)
+                elements.reserveCapacity(min(replicaNodesCount, 1024))
                 for _ in 0..<replicaNodesCount {
                     elements.append(try buffer.readKafkaInteger(as: Int32.self, "MetadataResponsePartition", "replicaNodes"))
                 }
@@ -325,7 +325,7 @@ public struct MetadataResponse: KafkaResponse, Equatable {
             var isrNodesValue: [Int32]? = nil
             if let isrNodesCount {
                 var elements: [Int32] = []
-                elements.reserveCapacity(isrNodesCount)
+                elements.reserveCapacity(min(isrNodesCount, 1024))
                 for _ in 0..<isrNodesCount {
                     elements.append(try buffer.readKafkaInteger(as: Int32.self, "MetadataResponsePartition", "isrNodes"))
                 }
@@ -338,7 +338,7 @@ public struct MetadataResponse: KafkaResponse, Equatable {
                 var offlineReplicasValue: [Int32]? = nil
                 if let offlineReplicasCount {
                     var elements: [Int32] = []
-                    elements.reserveCapacity(offlineReplicasCount)
+                    elements.reserveCapacity(min(offlineReplicasCount, 1024))
                     for _ in 0..<offlineReplicasCount {
                         elements.append(try buffer.readKafkaInteger(as: Int32.self, "MetadataResponsePartition", "offlineReplicas"))
                     }
@@ -416,11 +416,11 @@ public struct MetadataResponse: KafkaResponse, Equatable {
         if version >= 3 {
             self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self, "MetadataResponse", "throttleTimeMs")
         }
-        let brokersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "MetadataResponse", "brokers")
+        let brokersCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 10, "MetadataResponse", "brokers")
         var brokersValue: [MetadataResponseBroker]? = nil
         if let brokersCount {
             var elements: [MetadataResponseBroker] = []
-            elements.reserveCapacity(brokersCount)
+            elements.reserveCapacity(min(brokersCount, 1024))
             for _ in 0..<brokersCount {
                 elements.append(try MetadataResponseBroker(from: &buffer, version: version))
             }
@@ -436,11 +436,11 @@ public struct MetadataResponse: KafkaResponse, Equatable {
         if version >= 1 {
             self.controllerId = try buffer.readKafkaInteger(as: Int32.self, "MetadataResponse", "controllerId")
         }
-        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 1, "MetadataResponse", "topics")
+        let topicsCount = try buffer.readKafkaLength(compact: flexible, wide: true, minElementSize: 8, "MetadataResponse", "topics")
         var topicsValue: [MetadataResponseTopic]? = nil
         if let topicsCount {
             var elements: [MetadataResponseTopic] = []
-            elements.reserveCapacity(topicsCount)
+            elements.reserveCapacity(min(topicsCount, 1024))
             for _ in 0..<topicsCount {
                 elements.append(try MetadataResponseTopic(from: &buffer, version: version))
             }

@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka OffsetFetchRequest (api key 9), versions 1-10.
-public struct OffsetFetchRequest: KafkaRequest, Equatable {
+public struct OffsetFetchRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = OffsetFetchResponse
     public static let apiKey: APIKey = .offsetFetch
     public static let supportedVersions: ClosedRange<Int16> = 1...10
@@ -36,7 +36,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
                 var partitionIndexesValue: [Int32]? = nil
                 if let partitionIndexesCount {
                     var elements: [Int32] = []
-                    elements.reserveCapacity(partitionIndexesCount)
+                    elements.reserveCapacity(min(partitionIndexesCount, 1024))
                     for _ in 0..<partitionIndexesCount {
                         elements.append(try buffer.readKafkaInteger(as: Int32.self, "OffsetFetchRequestTopic", "partitionIndexes"))
                     }
@@ -111,7 +111,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
                 var topicsValue: [OffsetFetchRequestTopics]? = nil
                 if let topicsCount {
                     var elements: [OffsetFetchRequestTopics] = []
-                    elements.reserveCapacity(topicsCount)
+                    elements.reserveCapacity(min(topicsCount, 1024))
                     for _ in 0..<topicsCount {
                         elements.append(try OffsetFetchRequestTopics(from: &buffer, version: version))
                     }
@@ -186,7 +186,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
                 var partitionIndexesValue: [Int32]? = nil
                 if let partitionIndexesCount {
                     var elements: [Int32] = []
-                    elements.reserveCapacity(partitionIndexesCount)
+                    elements.reserveCapacity(min(partitionIndexesCount, 1024))
                     for _ in 0..<partitionIndexesCount {
                         elements.append(try buffer.readKafkaInteger(as: Int32.self, "OffsetFetchRequestTopics", "partitionIndexes"))
                     }
@@ -255,7 +255,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
             var topicsValue: [OffsetFetchRequestTopic]? = nil
             if let topicsCount {
                 var elements: [OffsetFetchRequestTopic] = []
-                elements.reserveCapacity(topicsCount)
+                elements.reserveCapacity(min(topicsCount, 1024))
                 for _ in 0..<topicsCount {
                     elements.append(try OffsetFetchRequestTopic(from: &buffer, version: version))
                 }
@@ -269,7 +269,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
             var groupsValue: [OffsetFetchRequestGroup]? = nil
             if let groupsCount {
                 var elements: [OffsetFetchRequestGroup] = []
-                elements.reserveCapacity(groupsCount)
+                elements.reserveCapacity(min(groupsCount, 1024))
                 for _ in 0..<groupsCount {
                     elements.append(try OffsetFetchRequestGroup(from: &buffer, version: version))
                 }
@@ -322,7 +322,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka OffsetFetchResponse (api key 9), versions 1-10.
-public struct OffsetFetchResponse: KafkaResponse, Equatable {
+public struct OffsetFetchResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 1...10
     public static func isFlexible(_ version: Int16) -> Bool { version >= 6 }
 
@@ -351,7 +351,7 @@ public struct OffsetFetchResponse: KafkaResponse, Equatable {
                 var partitionsValue: [OffsetFetchResponsePartition]? = nil
                 if let partitionsCount {
                     var elements: [OffsetFetchResponsePartition] = []
-                    elements.reserveCapacity(partitionsCount)
+                    elements.reserveCapacity(min(partitionsCount, 1024))
                     for _ in 0..<partitionsCount {
                         elements.append(try OffsetFetchResponsePartition(from: &buffer, version: version))
                     }
@@ -492,7 +492,7 @@ public struct OffsetFetchResponse: KafkaResponse, Equatable {
                 var topicsValue: [OffsetFetchResponseTopics]? = nil
                 if let topicsCount {
                     var elements: [OffsetFetchResponseTopics] = []
-                    elements.reserveCapacity(topicsCount)
+                    elements.reserveCapacity(min(topicsCount, 1024))
                     for _ in 0..<topicsCount {
                         elements.append(try OffsetFetchResponseTopics(from: &buffer, version: version))
                     }
@@ -566,7 +566,7 @@ public struct OffsetFetchResponse: KafkaResponse, Equatable {
                 var partitionsValue: [OffsetFetchResponsePartitions]? = nil
                 if let partitionsCount {
                     var elements: [OffsetFetchResponsePartitions] = []
-                    elements.reserveCapacity(partitionsCount)
+                    elements.reserveCapacity(min(partitionsCount, 1024))
                     for _ in 0..<partitionsCount {
                         elements.append(try OffsetFetchResponsePartitions(from: &buffer, version: version))
                     }
@@ -710,7 +710,7 @@ public struct OffsetFetchResponse: KafkaResponse, Equatable {
             var topicsValue: [OffsetFetchResponseTopic]? = nil
             if let topicsCount {
                 var elements: [OffsetFetchResponseTopic] = []
-                elements.reserveCapacity(topicsCount)
+                elements.reserveCapacity(min(topicsCount, 1024))
                 for _ in 0..<topicsCount {
                     elements.append(try OffsetFetchResponseTopic(from: &buffer, version: version))
                 }
@@ -727,7 +727,7 @@ public struct OffsetFetchResponse: KafkaResponse, Equatable {
             var groupsValue: [OffsetFetchResponseGroup]? = nil
             if let groupsCount {
                 var elements: [OffsetFetchResponseGroup] = []
-                elements.reserveCapacity(groupsCount)
+                elements.reserveCapacity(min(groupsCount, 1024))
                 for _ in 0..<groupsCount {
                     elements.append(try OffsetFetchResponseGroup(from: &buffer, version: version))
                 }

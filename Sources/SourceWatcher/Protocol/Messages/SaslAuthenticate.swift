@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka SaslAuthenticateRequest (api key 36), versions 0-2.
-public struct SaslAuthenticateRequest: KafkaRequest, Equatable {
+public struct SaslAuthenticateRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = SaslAuthenticateResponse
     public static let apiKey: APIKey = .saslAuthenticate
     public static let supportedVersions: ClosedRange<Int16> = 0...2
@@ -45,7 +45,7 @@ public struct SaslAuthenticateRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka SaslAuthenticateResponse (api key 36), versions 0-2.
-public struct SaslAuthenticateResponse: KafkaResponse, Equatable {
+public struct SaslAuthenticateResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...2
     public static func isFlexible(_ version: Int16) -> Bool { version >= 2 }
 

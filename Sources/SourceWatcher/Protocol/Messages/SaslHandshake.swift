@@ -5,7 +5,7 @@
 import NIOCore
 
 /// Kafka SaslHandshakeRequest (api key 17), versions 0-1.
-public struct SaslHandshakeRequest: KafkaRequest, Equatable {
+public struct SaslHandshakeRequest: KafkaRequest, KafkaMessageCodec, Equatable {
     public typealias Response = SaslHandshakeResponse
     public static let apiKey: APIKey = .saslHandshake
     public static let supportedVersions: ClosedRange<Int16> = 0...1
@@ -34,7 +34,7 @@ public struct SaslHandshakeRequest: KafkaRequest, Equatable {
 }
 
 /// Kafka SaslHandshakeResponse (api key 17), versions 0-1.
-public struct SaslHandshakeResponse: KafkaResponse, Equatable {
+public struct SaslHandshakeResponse: KafkaResponse, KafkaMessageCodec, Equatable {
     public static let supportedVersions: ClosedRange<Int16> = 0...1
     public static func isFlexible(_ version: Int16) -> Bool { false }
 
@@ -57,7 +57,7 @@ public struct SaslHandshakeResponse: KafkaResponse, Equatable {
         var mechanismsValue: [String]? = nil
         if let mechanismsCount {
             var elements: [String] = []
-            elements.reserveCapacity(mechanismsCount)
+            elements.reserveCapacity(min(mechanismsCount, 1024))
             for _ in 0..<mechanismsCount {
                 guard let element = try buffer.readKafkaString(compact: false, "SaslHandshakeResponse", "mechanisms") else { throw .unexpectedNull(message: "SaslHandshakeResponse", field: "mechanisms") }
                 elements.append(element)
