@@ -75,8 +75,7 @@ struct LineReader {
 
     // MARK: samples
 
-    /// Returns nil never for a valid line; optional only so callers can filter in one step.
-    mutating func readSample() throws(ExpositionError) -> Sample? {
+    mutating func readSample() throws(ExpositionError) -> Sample {
         guard let name = readName(allowColon: true) else { throw .invalidMetricName(line: line) }
         var labels: [String: String] = [:]
         let blankAfterName = !atEnd && ASCII.isBlank(peek)
