@@ -11,6 +11,8 @@ Fields the broker sets on append (baseOffset, partitionLeaderEpoch, the LogAppen
 attribute, the control attribute) are patched in here the way a broker would, with the CRC
 recomputed by kafka-python's own calc_crc32c (v2) or zlib.crc32 (v0/v1).
 """
+import functools
+import gzip
 import json
 import os
 import struct
@@ -19,6 +21,10 @@ import zlib
 from kafka.record.memory_records import MemoryRecords, MemoryRecordsBuilder
 from kafka.record.default_records import DefaultRecordBatch
 from kafka.record.util import calc_crc32c
+
+# kafka-python's gzip_encode lets GzipFile stamp the current time into the gzip header;
+# a fixed mtime keeps the fixtures byte-identical from run to run.
+gzip.GzipFile = functools.partial(gzip.GzipFile, mtime=0)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "SourceWatcherTests", "Fixtures", "records")
 T0 = 1_732_000_000_000  # 2024-11-19, ms
@@ -105,7 +111,6 @@ def describe(data, decode_records=True):
             # Legacy: a compressed wrapper is reported as itself (offset, outer timestamp).
             d = {"magic": batch.magic, "compression": batch.compression_type,
                  "timestampType": batch.timestamp_type}
-            raw = bytes(data)
             d["offset"] = batch.base_offset
             if batch.compression_type == NONE:
                 msgs = list(batch)

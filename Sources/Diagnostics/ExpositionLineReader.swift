@@ -75,16 +75,17 @@ struct LineReader {
 
     // MARK: samples
 
-    /// Returns nil never for a valid line; optional only so callers can filter in one step.
-    mutating func readSample() throws(ExpositionError) -> Sample? {
+    mutating func readSample() throws(ExpositionError) -> Sample {
         guard let name = readName(allowColon: true) else { throw .invalidMetricName(line: line) }
         var labels: [String: String] = [:]
+        let blankAfterName = !atEnd && ASCII.isBlank(peek)
+        skipBlanks()
         if !atEnd, peek == ASCII.openBrace {
             labels = try readLabels()
-        } else if !atEnd, !ASCII.isBlank(peek) {
+            skipBlanks()
+        } else if !atEnd, !blankAfterName {
             throw .invalidMetricName(line: line)  // e.g. "foo-bar 1"
         }
-        skipBlanks()
         guard !atEnd else { throw .missingValue(line: line) }
         let valueText = readToken()
         guard let value = Self.parseFloat(valueText) else { throw .invalidValue(line: line, text: valueText) }

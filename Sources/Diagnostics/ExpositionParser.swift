@@ -31,8 +31,9 @@ public enum ExpositionParser {
                 guard !exposition.sawEOF else { throw .contentAfterEOF(line: lineNumber) }
                 if line.peek == ASCII.hash {
                     try line.readComment(into: &exposition)
-                } else if let sample = try line.readSample(), !isCreatedSample(sample.name, in: exposition) {
-                    exposition.samples.append(sample)
+                } else {
+                    let sample = try line.readSample()
+                    if !isCreatedSample(sample.name, in: exposition) { exposition.samples.append(sample) }
                 }
             }
             start = end + 1

@@ -1,7 +1,6 @@
 /// The timestamp lookup behind `replication_time_lag_seconds` (CONTRACT §4): when was the
-/// first record at or after an offset written.
-
-/// A record's timestamp, or the best stand-in a batch header gives.
+/// first record at or after an offset written. A record's timestamp, or the best stand-in
+/// a batch header gives.
 public struct RecordTimestamp: Sendable, Equatable {
     /// The record's offset when exact; the first offset the stand-in applies from otherwise.
     public var offset: Int64
