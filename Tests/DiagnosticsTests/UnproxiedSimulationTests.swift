@@ -121,8 +121,8 @@ struct SimulationRun {
     @Test(arguments: [UInt64(1), 2, 3, 42, 1_234_567])
     func steadyTrafficWithinPublishDelayNeverOvercounts(seed: UInt64) {
         let result = SimulationRun(seed: seed).run()
-        #expect(result.overcounts.isEmpty, "\(result.overcounts.prefix(3))")
-        #expect(result.missedExact.isEmpty, "\(result.missedExact.prefix(3))")
+        #expect(result.overcounts.first == nil)
+        #expect(result.missedExact.first == nil)
         #expect(result.exactChecks > 10)
         // The silent tail is a run of quiet polls: the count settles on the truth.
         #expect(result.finalCounter == result.finalTruth)
@@ -132,23 +132,23 @@ struct SimulationRun {
     @Test(arguments: [UInt64(7), 8, 9])
     func pollIntervalShorterThanPublishDelayNeverOvercounts(seed: UInt64) {
         let result = SimulationRun(seed: seed, interval: 1, publishDelay: 2.5, polls: 600).run()
-        #expect(result.overcounts.isEmpty, "\(result.overcounts.prefix(3))")
+        #expect(result.overcounts.first == nil)
         #expect(result.finalCounter == result.finalTruth)
     }
 
     @Test(arguments: [UInt64(11), 12])
     func twoAgentsAreSummed(seed: UInt64) {
         let result = SimulationRun(seed: seed, agents: 2).run()
-        #expect(result.overcounts.isEmpty, "\(result.overcounts.prefix(3))")
-        #expect(result.missedExact.isEmpty, "\(result.missedExact.prefix(3))")
+        #expect(result.overcounts.first == nil)
+        #expect(result.missedExact.first == nil)
         #expect(result.finalCounter == result.finalTruth)
     }
 
     @Test(arguments: [UInt64(21), 22, 23])
     func outagesOfAgentsAndSourceNeverOvercount(seed: UInt64) {
         let result = SimulationRun(seed: seed, agentOutageRate: 0.1, sourceOutageRate: 0.1).run()
-        #expect(result.overcounts.isEmpty, "\(result.overcounts.prefix(3))")
-        #expect(result.missedExact.isEmpty, "\(result.missedExact.prefix(3))")
+        #expect(result.overcounts.first == nil)
+        #expect(result.missedExact.first == nil)
         // Writes made during outages are still counted once everything answers again.
         #expect(result.finalCounter == result.finalTruth)
     }
@@ -156,8 +156,8 @@ struct SimulationRun {
     @Test(arguments: [1, 2, 5])
     func confirmPollsSettingsNeverOvercount(confirmPolls: Int) {
         let result = SimulationRun(seed: 99, confirmPolls: confirmPolls).run()
-        #expect(result.overcounts.isEmpty, "\(result.overcounts.prefix(3))")
-        #expect(result.missedExact.isEmpty, "\(result.missedExact.prefix(3))")
+        #expect(result.overcounts.first == nil)
+        #expect(result.missedExact.first == nil)
         #expect(result.finalCounter == result.finalTruth)
     }
 
