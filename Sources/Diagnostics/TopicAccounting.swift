@@ -60,7 +60,7 @@ public struct TopicAccounting: Sendable {
         //    incomparable with earlier ones: start the episode over rather than risk a count.
         if let proxied = poll.proxiedRecords, let readAt = poll.proxiedReadAt {
             if poll.proxiedCountersRestarted {
-                snapshot.unproxied.startOver()
+                snapshot.unproxied.agentsRestarted(proxiedRecords: proxied)
             } else {
                 let wasActive = isActive(snapshot.unproxied.lastRiseAt, at: poll.at)
                 let increase = snapshot.unproxied.resolve(

@@ -48,6 +48,8 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
     public private(set) var records: Int64 = 0
     /// Poll time of the counter's last rise (diagnostic activity and cutover readiness).
     public private(set) var lastRiseAt: Date?
+    /// The previous agents' total: a smaller one means the restart correction lost increments.
+    private var lastProxiedRecords: Int64?
 
     public init() {}
 
@@ -56,6 +58,14 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
     mutating func resolve(
         proxiedRecords hi: Int64, readAt: Date, at now: Date, configuration: AccountingConfiguration
     ) -> Int64 {
+        defer { lastProxiedRecords = hi }
+        if let lastProxiedRecords, hi < lastProxiedRecords {
+            // The totals are meant to be corrected for agent restarts; if one still goes
+            // backwards, earlier reads are not comparable with it. Counting on would report the
+            // missing increments as unproxied writes.
+            startOver()
+            return 0
+        }
         guard let baseline else { return 0 }
         let before = records
         while let first = pending.first, readAt >= first.sourceReadAt.addingTimeInterval(configuration.publishDelay) {
@@ -82,6 +92,13 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
         if recentBounds.count == configuration.confirmPolls, let held = recentBounds.min() {
             best = max(best ?? held, held)
         }
+    }
+
+    /// The agents' totals restarted (as flagged by the restart correction): start over, and
+    /// compare later totals with this one.
+    mutating func agentsRestarted(proxiedRecords: Int64) {
+        startOver()
+        lastProxiedRecords = proxiedRecords
     }
 
     /// A complete poll of a PROXY or MIGRATING topic: S read at `sourceReadAt`, agents' total

@@ -120,6 +120,17 @@ func runProxy(
         #expect(last?.status.unproxiedSourceRecords == 0)
     }
 
+    @Test func proxiedTotalGoingBackwardsTakesFreshBaselines() {
+        var driver = TopicDriver(AccountingConfiguration(publishDelay: 2, confirmPolls: 1))
+        driver.poll(.listed(.proxy), source: [0: 100], proxied: 50)
+        driver.poll(.listed(.proxy), source: [0: 110], proxied: 60)
+        // 10 more proxied records, but the total dropped: an uncorrected agent restart.
+        driver.poll(.listed(.proxy), source: [0: 120], proxied: 5)
+        var last: TopicOutcome?
+        for _ in 0..<4 { last = driver.poll(.listed(.proxy), source: [0: 120], proxied: 5) }
+        #expect(last?.status.unproxiedSourceRecords == 0)
+    }
+
     @Test func topicResetKeepsTheCountAndCountsOnTop() {
         var driver = TopicDriver(AccountingConfiguration(publishDelay: 2, confirmPolls: 1))
         driver.poll(.listed(.proxy), source: [0: 100, 1: 50], proxied: 50)
