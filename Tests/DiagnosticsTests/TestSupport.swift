@@ -63,6 +63,11 @@ struct ProducerSimulation {
         (0..<agents).reduce(0) { $0 + agentCounter($1, at: time) }
     }
 
+    /// Proxied records appended (acknowledged) at or before `time`, published or not: A(t).
+    func proxiedAppended(at time: TimeInterval) -> Int64 {
+        Int64(proxied.count { $0.appendedAt <= time })
+    }
+
     /// Unproxied records appended in (after, upTo].
     func directRecords(after: TimeInterval, upTo: TimeInterval) -> Int64 {
         Int64(direct.count { $0.appendedAt > after && $0.appendedAt <= upTo })

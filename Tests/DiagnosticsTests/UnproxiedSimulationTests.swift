@@ -21,6 +21,8 @@ struct SimulationRun {
         var overcounts: [String] = []
         var missedExact: [String] = []
         var exactChecks = 0
+        var trailingMisses: [String] = []
+        var trailingChecks = 0
         var finalCounter: Int64 = 0
         var finalTruth: Int64 = 0
         var statuses: [TopicStatus] = []
@@ -110,6 +112,18 @@ struct SimulationRun {
                     result.missedExact.append("poll \(k): counted \(status.unproxiedSourceRecords), expected ≥ \(expected)")
                 }
             }
+            // (2) under continuous traffic: trails the truth by at most the records proxied
+            // between a source read and the agents' read that bounds it.
+            if checkExactness, k >= c, (k - c...k).allSatisfy({ complete[$0] }), sourceReads[k - c] > baselineAt {
+                result.trailingChecks += 1
+                let slack = (k - c..<k).map {
+                    simulation.proxiedAppended(at: Double($0 + 1) * interval) - simulation.proxiedAppended(at: sourceReads[$0])
+                }.max() ?? 0
+                let lowest = simulation.directRecords(after: baselineAt, upTo: sourceReads[k - c]) - slack
+                if status.unproxiedSourceRecords < lowest {
+                    result.trailingMisses.append("poll \(k): counted \(status.unproxiedSourceRecords), expected ≥ \(lowest)")
+                }
+            }
             result.finalCounter = status.unproxiedSourceRecords
             result.finalTruth = truth
         }
@@ -124,6 +138,8 @@ struct SimulationRun {
         #expect(result.overcounts.first == nil)
         #expect(result.missedExact.first == nil)
         #expect(result.exactChecks > 10)
+        #expect(result.trailingMisses.first == nil)
+        #expect(result.trailingChecks > 300)
         // The silent tail is a run of quiet polls: the count settles on the truth.
         #expect(result.finalCounter == result.finalTruth)
         #expect(result.finalTruth > 0)
