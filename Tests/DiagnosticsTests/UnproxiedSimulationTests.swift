@@ -157,6 +157,7 @@ struct SimulationRun {
         let result = SimulationRun(seed: seed, agents: 2).run()
         #expect(result.overcounts.first == nil)
         #expect(result.missedExact.first == nil)
+        #expect(result.trailingMisses.first == nil)
         #expect(result.finalCounter == result.finalTruth)
     }
 
@@ -165,6 +166,7 @@ struct SimulationRun {
         let result = SimulationRun(seed: seed, agentOutageRate: 0.1, sourceOutageRate: 0.1).run()
         #expect(result.overcounts.first == nil)
         #expect(result.missedExact.first == nil)
+        #expect(result.trailingMisses.first == nil)
         // Writes made during outages are still counted once everything answers again.
         #expect(result.finalCounter == result.finalTruth)
     }
@@ -174,6 +176,7 @@ struct SimulationRun {
         let result = SimulationRun(seed: 99, confirmPolls: confirmPolls).run()
         #expect(result.overcounts.first == nil)
         #expect(result.missedExact.first == nil)
+        #expect(result.trailingMisses.first == nil)
         #expect(result.finalCounter == result.finalTruth)
     }
 
