@@ -110,7 +110,15 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
             return
         }
         pending.append(PendingPoll(sourceReadAt: sourceReadAt, sourceOffsets: sourceOffsets, streak: currentStreak))
+        // Normally publish_delay / poll_interval polls wait at most; only a clock stepping back
+        // could keep them waiting. Dropping the oldest loses bounds, never makes one wrong.
+        if pending.count > Self.maximumPending {
+            pending.removeFirst(pending.count - Self.maximumPending)
+            currentStreak += 1
+        }
     }
+
+    static let maximumPending = 1000
 
     /// An incomplete poll (or one in which the topic was not counted): ends the streak.
     mutating func interrupt() {
