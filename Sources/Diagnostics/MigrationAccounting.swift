@@ -1,0 +1,67 @@
+/// The accounting of every watched topic, driven once per poll by a `PollObservation`. It splits
+/// the poll into per-topic slices, keeps topics apart (one topic's gap never stalls another), and
+/// owns the snapshot the persistence layer stores after each poll.
+import Foundation
+
+/// Everything that must survive a restart, as one Codable value.
+public struct AccountingSnapshot: Sendable, Hashable, Codable {
+    /// Bumped when the stored shape changes incompatibly.
+    public static let currentVersion = 1
+    public var version: Int
+    public var topics: [String: TopicSnapshot]
+
+    public init(topics: [String: TopicSnapshot] = [:]) {
+        self.version = Self.currentVersion
+        self.topics = topics
+    }
+}
+
+/// The result of one poll over all watched topics.
+public struct PollOutcome: Sendable, Hashable {
+    /// In the order of the poll's topics.
+    public var topics: [TopicStatus]
+    /// Events in the order they should be stored (sequence numbers are the store's).
+    public var events: [MigrationEvent]
+    public var actions: [AccountingAction]
+}
+
+public struct MigrationAccounting: Sendable {
+    public let configuration: AccountingConfiguration
+    public private(set) var topics: [String: TopicAccounting] = [:]
+
+    public init(configuration: AccountingConfiguration, restoring snapshot: AccountingSnapshot? = nil) {
+        self.configuration = configuration
+        for (name, topic) in snapshot?.topics ?? [:] {
+            topics[name] = TopicAccounting(restoring: topic, configuration: configuration)
+        }
+    }
+
+    public var snapshot: AccountingSnapshot {
+        AccountingSnapshot(topics: topics.mapValues(\.snapshot))
+    }
+
+    /// Advances every topic the poll read. A topic that stops being watched keeps its stored
+    /// accounting (it is only reported while watched), so re-adding it resumes its counters.
+    public mutating func observe(_ poll: PollObservation) -> PollOutcome {
+        var outcome = PollOutcome(topics: [], events: [], actions: [])
+        for read in poll.topics {
+            var accounting = topics[read.topic] ?? TopicAccounting(topic: read.topic, configuration: configuration)
+            let result = accounting.observe(TopicPoll(poll, read: read))
+            topics[read.topic] = accounting
+            outcome.topics.append(result.status)
+            outcome.events += result.events
+            outcome.actions += result.actions
+        }
+        return outcome
+    }
+
+    /// Hands back the answer to `AccountingAction.lookUpSourceOffsets`.
+    public mutating func acceptTimestampLookup(
+        topic: String, answer: [OffsetForTimestamp], at now: Date
+    ) throws(BaselineLookupError) -> [MigrationEvent] {
+        guard var accounting = topics[topic] else { throw .unknownTopic(topic) }
+        let events = try accounting.acceptTimestampLookup(answer, at: now)
+        topics[topic] = accounting
+        return events
+    }
+}

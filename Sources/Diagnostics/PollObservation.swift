@@ -1,0 +1,111 @@
+/// What one poll cycle read, handed to the accounting as values. The I/O layer fills it in the
+/// order the contract requires: agents first, then the clusters, so `proxied.readAt` is before
+/// every topic's `sourceReadAt`.
+import Foundation
+
+/// The agents' counters of one poll, summed over agents and corrected for agent restarts.
+/// Absent when any agent target failed: then unproxied accounting is suspended for every topic.
+public struct ProxiedRead: Sendable, Hashable {
+    public var readAt: Date
+    /// Reset-corrected proxied records per source topic. A topic missing here has proxied
+    /// nothing yet and counts as 0.
+    public var recordsByTopic: [String: Int64]
+    /// The restart correction had to guess this poll (an agent's counter went backwards, so
+    /// increments between its last scrape and its restart may be lost). Totals are then not
+    /// comparable with earlier reads, and unproxied accounting takes fresh baselines.
+    public var countersRestarted: Bool
+
+    public init(readAt: Date, recordsByTopic: [String: Int64], countersRestarted: Bool = false) {
+        self.readAt = readAt
+        self.recordsByTopic = recordsByTopic
+        self.countersRestarted = countersRestarted
+    }
+
+    public func records(for topic: String) -> Int64 { recordsByTopic[topic] ?? 0 }
+}
+
+/// One topic's cluster reads in a poll.
+public struct TopicRead: Sendable, Hashable {
+    public var topic: String
+    /// When the source's ListOffsets for this topic was sent (t_k in §5).
+    public var sourceReadAt: Date
+    /// Partition → high watermark; nil unless every partition of the topic answered.
+    public var sourceHighWatermarks: [Int32: Int64]?
+    /// The same on the destination.
+    public var destinationHighWatermarks: [Int32: Int64]?
+    /// Replication time lag computed by the I/O layer (Fetch of the first unreplicated record).
+    public var timeLagSeconds: Double?
+
+    public init(
+        topic: String, sourceReadAt: Date, sourceHighWatermarks: [Int32: Int64]?,
+        destinationHighWatermarks: [Int32: Int64]?, timeLagSeconds: Double? = nil
+    ) {
+        self.topic = topic
+        self.sourceReadAt = sourceReadAt
+        self.sourceHighWatermarks = sourceHighWatermarks
+        self.destinationHighWatermarks = destinationHighWatermarks
+        self.timeLagSeconds = timeLagSeconds
+    }
+}
+
+/// Everything one poll read.
+public struct PollObservation: Sendable, Hashable {
+    /// The poll's time: stamps inferred events and drives the five-minute windows and timeouts.
+    public var at: Date
+    /// nil when any agent failed.
+    public var proxied: ProxiedRead?
+    /// nil when the state source failed or its document was invalid: the last good states stay
+    /// in force, but no topic's accounting advances.
+    public var stateDocument: MigrationStateDocument?
+    /// One entry per watched topic.
+    public var topics: [TopicRead]
+
+    public init(at: Date, proxied: ProxiedRead?, stateDocument: MigrationStateDocument?, topics: [TopicRead]) {
+        self.at = at
+        self.proxied = proxied
+        self.stateDocument = stateDocument
+        self.topics = topics
+    }
+}
+
+/// The per-topic slice of a poll that `TopicAccounting` consumes.
+public struct TopicPoll: Sendable, Hashable {
+    public var at: Date
+    public var read: TopicRead
+    /// Agents' total for this topic and when it was read; nil when any agent failed.
+    public var proxiedRecords: Int64?
+    public var proxiedReadAt: Date?
+    public var proxiedCountersRestarted: Bool
+    /// Whether the state source answered this poll.
+    public var stateSourceUp: Bool
+    /// The topic's entry; nil with `stateSourceUp` means the document does not list it (REJECT).
+    public var report: TopicStateReport?
+    /// The document's events for this topic.
+    public var reportedEvents: [ReportedEvent]
+
+    public init(
+        at: Date, read: TopicRead, proxiedRecords: Int64?, proxiedReadAt: Date?,
+        proxiedCountersRestarted: Bool = false, stateSourceUp: Bool, report: TopicStateReport?,
+        reportedEvents: [ReportedEvent] = []
+    ) {
+        self.at = at
+        self.read = read
+        self.proxiedRecords = proxiedRecords
+        self.proxiedReadAt = proxiedReadAt
+        self.proxiedCountersRestarted = proxiedCountersRestarted
+        self.stateSourceUp = stateSourceUp
+        self.report = report
+        self.reportedEvents = reportedEvents
+    }
+
+    init(_ poll: PollObservation, read: TopicRead) {
+        self.init(
+            at: poll.at, read: read,
+            proxiedRecords: poll.proxied?.records(for: read.topic),
+            proxiedReadAt: poll.proxied?.readAt,
+            proxiedCountersRestarted: poll.proxied?.countersRestarted ?? false,
+            stateSourceUp: poll.stateDocument != nil,
+            report: poll.stateDocument?.report(for: read.topic),
+            reportedEvents: poll.stateDocument?.events.filter { $0.topic == read.topic } ?? [])
+    }
+}

@@ -1,0 +1,245 @@
+/// One topic's accounting as a value type: driven once per poll by a `TopicPoll`, it follows the
+/// topic's migration state, keeps the unproxied and post-migration counters, and decides which
+/// diagnostics fire. No I/O: what it needs read (a timestamp lookup) comes back as an action.
+/// Everything a restart must keep is in `snapshot`.
+import Foundation
+
+/// What survives a restart for one topic. Restoring it and going on gives the same results as
+/// never stopping.
+public struct TopicSnapshot: Sendable, Hashable, Codable {
+    public var topic: String
+    /// The state used for accounting.
+    var state: MigrationState?
+    /// The state the source last reported (differs after a move out of COMPLETE).
+    var reportedState: MigrationState?
+    var since: Date?
+    var migrationTimeoutSeconds: Double?
+    /// Last read where every source partition answered.
+    var sourceHighWatermarks: [Int32: Int64]?
+    var destinationOffsets: Int64?
+    var partitionOffsetLags: [Int32: Int64] = [:]
+    var offsetLag: Int64?
+    var timeLagSeconds: Double?
+    var unproxied = UnproxiedBound()
+    var postMigration = PostMigrationCount()
+    var drain = DrainProgress()
+    var lastResetAt: Date?
+    var lastInvalidTransitionAt: Date?
+
+    init(topic: String) {
+        self.topic = topic
+    }
+
+    var sourceOffsets: Int64? { sourceHighWatermarks.map { $0.values.reduce(0, +) } }
+}
+
+public struct TopicAccounting: Sendable {
+    public let configuration: AccountingConfiguration
+    public internal(set) var snapshot: TopicSnapshot
+
+    public var topic: String { snapshot.topic }
+
+    public init(topic: String, configuration: AccountingConfiguration) {
+        self.configuration = configuration
+        self.snapshot = TopicSnapshot(topic: topic)
+    }
+
+    public init(restoring snapshot: TopicSnapshot, configuration: AccountingConfiguration) {
+        self.configuration = configuration
+        self.snapshot = snapshot
+    }
+
+    /// Advances the topic by one poll.
+    public mutating func observe(_ poll: TopicPoll) -> TopicOutcome {
+        var events: [MigrationEvent] = []
+        var actions: [AccountingAction] = []
+        let sourceHighWatermarks = poll.read.sourceHighWatermarks
+        let agentsUp = poll.proxiedRecords != nil && poll.proxiedReadAt != nil
+
+        // 1. The agents' read bounds earlier polls from above. A restart guess makes totals
+        //    incomparable with earlier ones: start the episode over rather than risk a count.
+        if let proxied = poll.proxiedRecords, let readAt = poll.proxiedReadAt {
+            if poll.proxiedCountersRestarted {
+                snapshot.unproxied.agentsRestarted(proxiedRecords: proxied)
+            } else {
+                let wasActive = isActive(snapshot.unproxied.lastRiseAt, at: poll.at)
+                let increase = snapshot.unproxied.resolve(
+                    proxiedRecords: proxied, readAt: readAt, at: poll.at, configuration: configuration)
+                if increase > 0, !wasActive {
+                    events.append(diagnosticEvent(.unproxiedWritesDetected, at: poll.at, details: [
+                        "records": .integer(snapshot.unproxied.records), "increase": .integer(increase),
+                    ]))
+                }
+            }
+        }
+
+        // 2. The state source.
+        if poll.stateSourceUp {
+            events += followState(poll)
+        }
+
+        // 3. The source read: a partition going backwards means the topic was recreated.
+        if let current = sourceHighWatermarks {
+            if let previous = snapshot.sourceHighWatermarks, Self.wentBackwards(from: previous, to: current) {
+                events.append(resetTopic(previous: previous, current: current, at: poll.at))
+            }
+            snapshot.sourceHighWatermarks = current
+        }
+        let sourceOffsets = sourceHighWatermarks.map { $0.values.reduce(0, +) }
+
+        // 4. Unproxied accounting: only on polls where source, agents and state all answered.
+        if snapshot.state?.countsUnproxiedWrites == true {
+            if let sourceOffsets, let proxied = poll.proxiedRecords, poll.stateSourceUp, agentsUp {
+                snapshot.unproxied.record(
+                    sourceOffsets: sourceOffsets, proxiedBefore: proxied, sourceReadAt: poll.read.sourceReadAt)
+            } else {
+                snapshot.unproxied.interrupt()
+            }
+        }
+
+        // 5. Post-migration accounting needs the source and the state, not the agents.
+        if snapshot.state == .complete, let sourceOffsets, poll.stateSourceUp {
+            if snapshot.postMigration.baseline == nil, let since = snapshot.since {
+                actions.append(.lookUpSourceOffsets(topic: topic, timestamp: since))
+            }
+            events += countPostMigration(sourceOffsets: sourceOffsets, at: poll.at)
+        }
+
+        // 6. Lags, from reads where both clusters answered fully.
+        let lagsKnown = updateLags(poll)
+        if snapshot.state == .migrating, lagsKnown, poll.stateSourceUp, let lag = snapshot.offsetLag {
+            snapshot.drain.observe(offsetLag: lag, at: poll.at, configuration: configuration)
+        }
+
+        let advanced = sourceOffsets != nil && poll.stateSourceUp
+            && (agentsUp || snapshot.state == .complete || snapshot.state == .reject)
+        let status = status(poll: poll, lagsKnown: lagsKnown, agentsUp: agentsUp, advanced: advanced)
+        return TopicOutcome(status: status, events: events, actions: actions)
+    }
+
+    /// Accepts the answer to `lookUpSourceOffsets`: S_c is the sum of the offsets found, and a
+    /// partition answering timestamp −1 has no record since the cutover, so its current high
+    /// watermark is its baseline whatever offset it reports.
+    public mutating func acceptTimestampLookup(
+        _ answer: [OffsetForTimestamp], at now: Date
+    ) throws(BaselineLookupError) -> [MigrationEvent] {
+        guard snapshot.state == .complete, snapshot.postMigration.baseline == nil else {
+            throw .notAwaitingLookup(topic: topic)
+        }
+        guard let current = snapshot.sourceHighWatermarks else { throw .noCompleteSourceRead(topic: topic) }
+        var byPartition: [Int32: OffsetForTimestamp] = [:]
+        for entry in answer {
+            guard current[entry.partition] != nil else {
+                throw .unexpectedPartition(topic: topic, partition: entry.partition)
+            }
+            byPartition[entry.partition] = entry
+        }
+        var baseline: Int64 = 0
+        for (partition, highWatermark) in current {
+            guard let entry = byPartition[partition] else { throw .missingPartition(topic: topic, partition: partition) }
+            // An offset past the high watermark we read would only hide records: clamp it.
+            baseline += entry.timestamp == -1 ? highWatermark : min(max(0, entry.offset), highWatermark)
+        }
+        snapshot.postMigration.setBaseline(baseline)
+        return countPostMigration(sourceOffsets: snapshot.sourceOffsets ?? baseline, at: now)
+    }
+
+    private mutating func countPostMigration(sourceOffsets: Int64, at now: Date) -> [MigrationEvent] {
+        let wasActive = isActive(snapshot.postMigration.lastRiseAt, at: now)
+        let increase = snapshot.postMigration.observe(sourceOffsets: sourceOffsets, at: now)
+        guard increase > 0, !wasActive else { return [] }
+        return [diagnosticEvent(.postMigrationWritesDetected, at: now, details: [
+            "records": .integer(snapshot.postMigration.records), "increase": .integer(increase),
+        ])]
+    }
+
+    private static func wentBackwards(from previous: [Int32: Int64], to current: [Int32: Int64]) -> Bool {
+        previous.contains { partition, offset in
+            guard let now = current[partition] else { return true }
+            return now < offset
+        }
+    }
+
+    /// New baselines for everything measured against the old topic; counters keep their values.
+    private mutating func resetTopic(previous: [Int32: Int64], current: [Int32: Int64], at now: Date) -> MigrationEvent {
+        snapshot.unproxied.startOver()
+        snapshot.drain.startOver()
+        let newOffsets = current.values.reduce(0, +)
+        if snapshot.state == .complete, snapshot.postMigration.baseline != nil {
+            snapshot.postMigration.setBaseline(newOffsets)
+        }
+        snapshot.lastResetAt = now
+        return diagnosticEvent(.sourceTopicReset, at: now, details: [
+            "previous_source_offsets": .integer(previous.values.reduce(0, +)),
+            "source_offsets": .integer(newOffsets),
+        ])
+    }
+
+    /// Returns whether both clusters answered fully this poll.
+    private mutating func updateLags(_ poll: TopicPoll) -> Bool {
+        guard let source = poll.read.sourceHighWatermarks, let destination = poll.read.destinationHighWatermarks else {
+            return false
+        }
+        var lags: [Int32: Int64] = [:]
+        for (partition, highWatermark) in source {
+            lags[partition] = OffsetLag.partition(
+                sourceHighWatermark: highWatermark, destinationHighWatermark: destination[partition] ?? 0)
+        }
+        snapshot.partitionOffsetLags = lags
+        snapshot.offsetLag = lags.values.reduce(0, +)
+        snapshot.destinationOffsets = destination.values.reduce(0, +)
+        snapshot.timeLagSeconds = poll.read.timeLagSeconds
+        return true
+    }
+
+    func isActive(_ lastRise: Date?, at now: Date) -> Bool {
+        guard let lastRise else { return false }
+        return now.timeIntervalSince(lastRise) < configuration.recentWindow
+    }
+
+    func diagnosticEvent(_ type: MigrationEventType, at: Date, details: [String: EventDetail]) -> MigrationEvent {
+        MigrationEvent(topic: topic, type: type, at: at, details: details)
+    }
+
+    private func status(poll: TopicPoll, lagsKnown: Bool, agentsUp: Bool, advanced: Bool) -> TopicStatus {
+        let state = snapshot.state
+        let complete = state == .complete
+        var diagnostics: Set<Diagnostic> = []
+        if isActive(snapshot.unproxied.lastRiseAt, at: poll.at) { diagnostics.insert(.unproxiedSourceWrites) }
+        if isActive(snapshot.postMigration.lastRiseAt, at: poll.at) { diagnostics.insert(.postMigrationSourceWrites) }
+        if isActive(snapshot.lastResetAt, at: poll.at) { diagnostics.insert(.sourceTopicReset) }
+        if isActive(snapshot.lastInvalidTransitionAt, at: poll.at) { diagnostics.insert(.invalidTransition) }
+        if !agentsUp { diagnostics.insert(.proxyCountersIncomplete) }
+        // Cutover diagnostics only on this poll's complete data: nothing fires on a gap.
+        let fresh = lagsKnown && poll.stateSourceUp
+        if state == .migrating, fresh {
+            if snapshot.drain.stalled(configuration: configuration) { diagnostics.insert(.migrationStalled) }
+            if let deadline = migrationDeadline, snapshot.drain.timeoutRisk(deadline: deadline) {
+                diagnostics.insert(.migrationTimeoutRisk)
+            }
+        }
+        var cutoverReady = false
+        if state == .proxy, fresh, agentsUp, let timeLag = snapshot.timeLagSeconds, let lag = snapshot.offsetLag {
+            cutoverReady = timeLag <= configuration.cutoverMaxTimeLag
+                && lag <= (configuration.cutoverMaxOffsetLag ?? .max)
+                && !isActive(snapshot.unproxied.lastRiseAt, at: poll.at)
+        }
+        return TopicStatus(
+            topic: topic, state: state,
+            reportedState: snapshot.reportedState == state ? nil : snapshot.reportedState,
+            since: snapshot.since, sourceOffsets: snapshot.sourceOffsets,
+            destinationOffsets: snapshot.destinationOffsets,
+            offsetLag: complete ? nil : snapshot.offsetLag,
+            partitionOffsetLags: complete ? [:] : snapshot.partitionOffsetLags,
+            timeLagSeconds: complete ? nil : snapshot.timeLagSeconds,
+            unproxiedSourceRecords: snapshot.unproxied.records,
+            postMigrationSourceRecords: snapshot.postMigration.records,
+            diagnostics: diagnostics, cutoverReady: cutoverReady, advanced: advanced)
+    }
+
+    /// When the current MIGRATING period times out.
+    var migrationDeadline: Date? {
+        guard snapshot.state == .migrating, let since = snapshot.since else { return nil }
+        return since.addingTimeInterval(snapshot.migrationTimeoutSeconds ?? configuration.defaultMigrationTimeout)
+    }
+}

@@ -1,0 +1,74 @@
+/// Reading the migration state document (CONTRACT §3) from JSON, and the errors that name the
+/// topic index and field of what is wrong.
+import Foundation
+import Testing
+@testable import Diagnostics
+
+@Suite struct MigrationStateDocumentTests {
+    @Test func readsTheContractExample() throws {
+        let json = """
+            {"topics": [
+              {"topic": "orders",   "state": "PROXY",     "since": "2026-11-24T10:00:00Z"},
+              {"topic": "payments", "state": "MIGRATING", "since": "2026-11-24T10:05:00.250+01:00",
+               "migration_timeout_seconds": 300},
+              {"topic": "audit",    "state": "COMPLETE",  "since": "2026-11-24T09:00:00Z"}
+            ],
+             "events": [{"topic": "payments", "type": "ABORTED", "at": "2026-11-24T10:04:00Z"}]}
+            """
+        let document = try MigrationStateDocument(json: Data(json.utf8))
+        #expect(document.topics.map(\.state) == [.proxy, .migrating, .complete])
+        #expect(document.report(for: "payments")?.migrationTimeoutSeconds == 300)
+        #expect(document.report(for: "orders")?.since == Date(timeIntervalSince1970: 1_795_514_400))
+        #expect(document.report(for: "payments")?.since == Date(timeIntervalSince1970: 1_795_514_700.25 - 3600))
+        #expect(document.report(for: "unlisted") == nil)
+        #expect(document.events == [
+            ReportedEvent(topic: "payments", type: .aborted, at: Date(timeIntervalSince1970: 1_795_514_640)),
+        ])
+    }
+
+    @Test func eventsAreOptional() throws {
+        let document = try MigrationStateDocument(json: Data(#"{"topics": []}"#.utf8))
+        #expect(document.topics.isEmpty && document.events.isEmpty)
+    }
+
+    @Test(arguments: [
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}, {"topic": "b", "state": "DRAINING", "since": "2026-11-24T10:00:00Z"}]}"#,
+         MigrationStateDocumentError.invalidField(
+             list: "topics", index: 1, field: "state", value: "DRAINING", expected: "REJECT, PROXY, MIGRATING or COMPLETE")),
+        (#"{"topics": [{"topic": "a", "since": "2026-11-24T10:00:00Z"}]}"#,
+         .missingField(list: "topics", index: 0, field: "state")),
+        (#"{"topics": [{"state": "PROXY", "since": "2026-11-24T10:00:00Z"}]}"#,
+         .missingField(list: "topics", index: 0, field: "topic")),
+        (#"{"topics": [{"topic": "a", "state": "PROXY"}]}"#,
+         .missingField(list: "topics", index: 0, field: "since")),
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "yesterday"}]}"#,
+         .invalidField(list: "topics", index: 0, field: "since", value: "yesterday", expected: "an RFC 3339 time")),
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00Z", "migration_timeout_seconds": -5}]}"#,
+         .invalidField(list: "topics", index: 0, field: "migration_timeout_seconds", value: "-5.0", expected: "a positive number of seconds")),
+        (#"{"topics": [], "events": [{"topic": "a", "type": "EXPLODED", "at": "2026-11-24T10:00:00Z"}]}"#,
+         .invalidField(list: "events", index: 0, field: "type", value: "EXPLODED", expected: "a §6 event type")),
+        (#"{"topics": [], "events": [{"topic": "a", "type": "ABORTED"}]}"#,
+         .missingField(list: "events", index: 0, field: "at")),
+        (#"{"topics": [{"topic": "a", "state": 3, "since": "2026-11-24T10:00:00Z"}]}"#,
+         .wrongType(path: "topics[0].state", expected: "String")),
+        (#"{"events": []}"#, .missingTopics),
+    ])
+    func brokenDocumentsNameWhereTheProblemIs(json: String, expected: MigrationStateDocumentError) {
+        #expect(throws: expected) { try MigrationStateDocument(json: Data(json.utf8)) }
+    }
+
+    @Test func notJSONAtAll() {
+        #expect {
+            try MigrationStateDocument(json: Data("topics: []".utf8))
+        } throws: { error in
+            guard case .notJSON = error as? MigrationStateDocumentError else { return false }
+            return true
+        }
+    }
+
+    @Test func errorDescriptionsReadLikeConfigErrors() {
+        let error = MigrationStateDocumentError.invalidField(
+            list: "topics", index: 1, field: "state", value: "DRAINING", expected: "REJECT, PROXY, MIGRATING or COMPLETE")
+        #expect(error.description == #"topics[1].state: invalid value "DRAINING", expected REJECT, PROXY, MIGRATING or COMPLETE"#)
+    }
+}
