@@ -118,7 +118,8 @@ extension KafkaCluster {
             }
             byLeader[leader.id, default: (leader.address, [])].partitions.append(partition)
         }
-        let timeoutMs = Int32(clamping: settings.requestTimeout.components.seconds * 1000)
+        // Whole milliseconds of the timeout (`components.seconds` alone would turn 300 ms into 0).
+        let timeoutMs = Int32(clamping: Int64(settings.requestTimeout / .milliseconds(1)))
         await withTaskGroup(of: ListOffsetsOutcome.self) { group in
             for (leaderID, entry) in byLeader {
                 group.addTask {
