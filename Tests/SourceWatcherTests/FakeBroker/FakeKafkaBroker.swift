@@ -30,7 +30,7 @@ final class FakeKafkaBroker: Sendable {
 
     /// What a recent Kafka advertises for the APIs exporterd uses.
     static let defaultAdvertised: [APIKey: ClosedRange<Int16>] = [
-        .apiVersions: 0...4, .metadata: 0...12, .listOffsets: 0...9, .describeProducers: 0...0,
+        .apiVersions: 0...4, .metadata: 0...12, .listOffsets: 0...10, .describeProducers: 0...0,
     ]
 
     init(nodeID: Int32 = 1, layout: FakeClusterLayout = FakeClusterLayout(),
