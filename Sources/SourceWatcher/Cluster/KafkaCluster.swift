@@ -122,7 +122,9 @@ public actor KafkaCluster {
     /// Current metadata, refreshed first when stale or when it lacks one of `topics`.
     public func currentMetadata(covering topics: [String]?) async throws(KafkaClientError) -> ClusterMetadata {
         if !metadataIsStale, let metadata {
-            if let topics, topics.allSatisfy({ metadata.topics[$0] != nil }) { return metadata }
+            // A topic answered with an error (not yet created, leader election) counts as lacking:
+            // caching the error would report it missing forever after it appears.
+            if let topics, topics.allSatisfy({ metadata.topics[$0]?.errorCode == KafkaErrorCode.none }) { return metadata }
         }
         return try await refreshMetadata(topics: topics)
     }
