@@ -135,6 +135,13 @@ import Testing
             let connection = try await BrokerConnection.connect(to: broker.address, settings: Self.settings)
             let error = await #expect(throws: KafkaClientError.self) { try await connection.send(MetadataRequest(topics: [])) }
             #expect(error == .connectionClosed(broker: broker.address))
+            // A request on the dead connection fails at once instead of waiting for its deadline.
+            let clock = ContinuousClock()
+            let started = clock.now
+            let again = await #expect(throws: KafkaClientError.self) { try await connection.send(MetadataRequest(topics: [])) }
+            #expect(again == .connectionClosed(broker: broker.address))
+            #expect(clock.now - started < .milliseconds(200))
+            #expect(!connection.isActive)
         }
     }
 

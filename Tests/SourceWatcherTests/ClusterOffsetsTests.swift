@@ -161,6 +161,17 @@ import Testing
         }
     }
 
+    @Test func aTopicCreatedLaterIsFoundOnTheNextPoll() async throws {
+        try await withCluster { fake, cluster in
+            #expect(await cluster.readOffsets(of: ["orders", "late"]).topics["late"]?.topicFailure
+                == .topicNotFound(cluster: "source", topic: "late"))
+            fake.layout.addTopic("late", leaders: [3, 1])
+            let offsets = await cluster.readOffsets(of: ["orders", "late"])
+            #expect(offsets.isComplete)
+            #expect(offsets.topics["late"]?.highWatermarkSum == 300)
+        }
+    }
+
     @Test func aDownLeaderFailsOnlyItsPartitions() async throws {
         try await withCluster { fake, cluster in
             #expect(await cluster.readOffsets(of: ["orders"]).isComplete)
