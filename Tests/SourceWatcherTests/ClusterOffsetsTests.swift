@@ -172,6 +172,24 @@ import Testing
         }
     }
 
+    @Test func partitionsAddedToATopicAppearOnceMetadataAgesOut() async throws {
+        let fake = try await FakeKafkaCluster.start(brokerCount: 1)
+        fake.layout.addTopic("orders", leaders: [1, 1])
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: fake.bootstrap, settings: Self.settings,
+                                   metadataMaxAge: .milliseconds(150))
+        #expect(await cluster.readOffsets(of: ["orders"]).topics["orders"]?.highWatermarkSum == 300)
+        fake.layout.addTopic("orders", leaders: [1, 1, 1])
+        // Within the maximum age the cached layout is used: no Metadata request per poll.
+        #expect(await cluster.readOffsets(of: ["orders"]).topics["orders"]?.partitionCount == 2)
+        #expect(fake.broker(1).received(.metadata).count == 1)
+        try await Task.sleep(for: .milliseconds(200))
+        let grown = await cluster.readOffsets(of: ["orders"])
+        #expect(grown.topics["orders"]?.partitionCount == 3)
+        #expect(grown.topics["orders"]?.highWatermarkSum == 600)
+        await cluster.shutdown()
+        await fake.stop()
+    }
+
     @Test func aDownLeaderFailsOnlyItsPartitions() async throws {
         try await withCluster { fake, cluster in
             #expect(await cluster.readOffsets(of: ["orders"]).isComplete)
