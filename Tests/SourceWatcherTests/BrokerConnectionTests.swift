@@ -109,6 +109,40 @@ import Testing
         }
     }
 
+    @Test func requestsStuckBehindATimeoutFailWithTheTimeout() async throws {
+        try await withBroker { broker in
+            broker.script(.metadata) { _, _ in .hang }
+            let connection = try await BrokerConnection.connect(to: broker.address, settings: Self.settings)
+            /// The error a send ended with, nil if it succeeded.
+            @Sendable func failure(timeout: Duration? = nil) async -> KafkaClientError? {
+                do {
+                    _ = try await connection.send(MetadataRequest(topics: []), timeout: timeout)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            async let first = failure()
+            try await Task.sleep(for: .milliseconds(100))
+            // Sent later with a longer deadline: it is cut short when the first one times out.
+            let second = await failure(timeout: .seconds(5))
+            let timedOut = KafkaClientError.requestTimedOut(broker: broker.address, api: .metadata, timeout: .milliseconds(300))
+            #expect(second == timedOut)
+            #expect(await first == timedOut)
+            #expect(broker.received(.metadata).count == 2)
+        }
+    }
+
+    @Test func aHungConnectTimesOut() async throws {
+        try await withBroker { broker in
+            broker.script(.apiVersions) { _, _ in .hang }
+            let error = await #expect(throws: KafkaClientError.self) {
+                try await BrokerConnection.connect(to: broker.address, settings: Self.settings)
+            }
+            #expect(error == .requestTimedOut(broker: broker.address, api: .apiVersions, timeout: .milliseconds(300)))
+        }
+    }
+
     @Test func httpTextInsteadOfAFrameIsFrameTooLarge() async throws {
         try await withBroker { broker in
             broker.script(.metadata) { _, _ in .raw("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") }

@@ -204,6 +204,22 @@ import Testing
         }
     }
 
+    @Test func afterAFailoverTheSamePollReachesTheNewLeaders() async throws {
+        try await withCluster { fake, cluster in
+            #expect(await cluster.readOffsets(of: ["orders"]).isComplete)
+            // Broker 3 dies; its partitions fail over to 1 and 2 and it leaves the broker list.
+            await fake.broker(3).stop()
+            fake.layout.change(tp("orders", 2)) { $0.leader = 1 }
+            fake.layout.change(tp("orders", 5)) { $0.leader = 2 }
+            fake.layout.update { _ = $0.brokers.removeValue(forKey: 3) }
+
+            let offsets = await cluster.readOffsets(of: ["orders"])
+            #expect(offsets.isComplete)
+            #expect(offsets.topics["orders"]?.highWatermarkSum == 2100)
+            #expect(offsets.offsets(of: tp("orders", 2))?.leader == 1)
+        }
+    }
+
     @Test func noReachableBrokerFailsEveryTopic() async throws {
         let cluster = KafkaCluster(name: "source", bootstrapBrokers: [BrokerAddress(host: "127.0.0.1", port: 1)], settings: Self.settings)
         let offsets = await cluster.readOffsets(of: ["orders"])
