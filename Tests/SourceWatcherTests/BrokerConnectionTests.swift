@@ -186,11 +186,11 @@ import Testing
             }
             let connection = try await BrokerConnection.connect(to: broker.address, settings: Self.settings)
             let error = await #expect(throws: KafkaClientError.self) { try await connection.send(MetadataRequest(topics: [])) }
-            guard case .protocolViolation(let where_, let detail) = error else {
+            guard case .protocolViolation(let peer, let detail) = error else {
                 Issue.record("expected a protocol violation, got \(String(describing: error))")
                 return
             }
-            #expect(where_ == broker.address)
+            #expect(peer == broker.address)
             #expect(detail.contains("correlation id"))
             await connection.close()
         }
