@@ -24,13 +24,19 @@ public actor KafkaCluster {
     private var lastErrors: [BrokerAddress: String] = [:]
     public private(set) var metadata: ClusterMetadata?
     private var metadataIsStale = true
+    private var metadataReadAt: ContinuousClock.Instant?
+    /// Metadata older than this is re-read before use: partitions added to a topic show up in
+    /// no error answer, so without a maximum age a poll would go on summing the old ones.
+    public nonisolated let metadataMaxAge: Duration
 
     public init(name: String, bootstrapBrokers: [BrokerAddress], settings: ConnectionSettings = .init(),
+                metadataMaxAge: Duration = .seconds(60),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "exporterd.kafka")) {
         self.name = name
         self.bootstrapBrokers = bootstrapBrokers
         self.settings = settings
+        self.metadataMaxAge = metadataMaxAge
         self.group = group
         var logger = logger
         logger[metadataKey: "cluster"] = "\(name)"
@@ -106,6 +112,7 @@ public actor KafkaCluster {
                 let fresh = ClusterMetadata(response)
                 metadata = fresh
                 metadataIsStale = false
+                metadataReadAt = .now
                 return fresh
             } catch {
                 lastError = error
@@ -121,8 +128,10 @@ public actor KafkaCluster {
 
     /// Current metadata, refreshed first when stale or when it lacks one of `topics`.
     public func currentMetadata(covering topics: [String]?) async throws(KafkaClientError) -> ClusterMetadata {
-        if !metadataIsStale, let metadata {
-            if let topics, topics.allSatisfy({ metadata.topics[$0] != nil }) { return metadata }
+        if !metadataIsStale, let metadata, let metadataReadAt, ContinuousClock.now - metadataReadAt < metadataMaxAge {
+            // A topic answered with an error (not yet created, leader election) counts as lacking:
+            // caching the error would report it missing forever after it appears.
+            if let topics, topics.allSatisfy({ metadata.topics[$0]?.errorCode == KafkaErrorCode.none }) { return metadata }
         }
         return try await refreshMetadata(topics: topics)
     }

@@ -1,6 +1,6 @@
 /// The offsets poll: one ListOffsets request per leader broker covering all the partitions it
-/// leads, all leaders at once. Partitions whose leader moved are retried once after a
-/// metadata refresh within the same poll; everything else that fails is reported, not hidden.
+/// leads, all leaders at once. Partitions whose leader moved or could not be reached are retried
+/// once after a metadata refresh within the same poll; everything else that fails is reported, not hidden.
 import struct Foundation.Date
 
 /// Which offset ListOffsets should return for each partition.
@@ -118,7 +118,8 @@ extension KafkaCluster {
             }
             byLeader[leader.id, default: (leader.address, [])].partitions.append(partition)
         }
-        let timeoutMs = Int32(clamping: settings.requestTimeout.components.seconds * 1000)
+        // Whole milliseconds of the timeout (`components.seconds` alone would turn 300 ms into 0).
+        let timeoutMs = Int32(clamping: Int64(settings.requestTimeout / .milliseconds(1)))
         await withTaskGroup(of: ListOffsetsOutcome.self) { group in
             for (leaderID, entry) in byLeader {
                 group.addTask {
@@ -196,6 +197,10 @@ extension PartitionFailure {
         switch self {
         case .broker(let code): code.callsForMetadataRefresh
         case .noLeader, .missingFromAnswer: true
+        // The leader went away (closed, refused, backing off): after a failover the metadata
+        // already names its successor. These fail fast, so the retry is cheap; a timeout is not
+        // retried (against a hung broker it would double the poll).
+        case .request(.connectionClosed), .request(.connectFailed), .request(.backingOff): true
         case .request: false
         }
     }

@@ -103,11 +103,13 @@ final class KafkaClientHandler: ChannelDuplexHandler {
     private func deadlinePassed(context: ChannelHandlerContext, correlationID: Int32, apiKey: APIKey, timeout: TimeAmount) {
         deadlines.removeValue(forKey: correlationID)
         guard let entry = inFlight.timeOut(correlationID: correlationID) else { return }
-        entry.waiter.fail(KafkaClientError.requestTimedOut(
-            broker: broker, api: apiKey, timeout: Duration(timeout)))
+        let timedOut = KafkaClientError.requestTimedOut(broker: broker, api: apiKey, timeout: Duration(timeout))
+        entry.waiter.fail(timedOut)
         // A broker that missed one deadline answers the rest of this connection late or never,
-        // in order; a fresh connection is the only way to get timely answers again.
-        fail(context: context, error: .connectionClosed(broker: broker))
+        // in order; a fresh connection is the only way to get timely answers again. The requests
+        // still waiting fail with the timeout too: `.connectionClosed` would say the broker went
+        // away, which callers retry at once, against the same unresponsive broker.
+        fail(context: context, error: timedOut)
     }
 
     private func fail(context: ChannelHandlerContext, error: KafkaClientError) {

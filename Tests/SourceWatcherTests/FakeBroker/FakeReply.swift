@@ -1,0 +1,96 @@
+/// What the fake broker can do with a request, and what it remembers having received.
+/// Tests script misbehaviour with these values; the broker's channel handler performs them.
+import NIOCore
+@testable import SourceWatcher
+
+/// A response body the fake can encode at the request's version. The generated codecs already
+/// have `encode(into:version:)`; the conformances below only name that for the fake.
+protocol FakeResponseBody: Sendable {
+    func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaCodecError)
+}
+
+extension ApiVersionsResponse: FakeResponseBody {}
+extension MetadataResponse: FakeResponseBody {}
+extension ListOffsetsResponse: FakeResponseBody {}
+extension DescribeProducersResponse: FakeResponseBody {}
+
+/// One scripted reaction to one request.
+indirect enum FakeReply: Sendable {
+    /// Encode at the request's version, behind the right response header.
+    case response(any FakeResponseBody)
+    /// Like `.response` but stamped with another correlation id (an out-of-step broker).
+    case responseWithCorrelationID(any FakeResponseBody, Int32)
+    /// Bytes written as they are, no framing: garbage, a half frame, an HTTP page.
+    case raw(ByteBuffer)
+    /// Wait, then do `reply` (out-of-order answers, slow brokers).
+    case delayed(TimeAmount, FakeReply)
+    /// Never answer.
+    case hang
+    /// Close the connection instead of answering.
+    case close
+    /// What a broker older than the request's ApiVersions version sends: UNSUPPORTED_VERSION in
+    /// the v0 layout, listing only the ApiVersions range it does speak.
+    case unsupportedApiVersions(ClosedRange<Int16>)
+
+    static func raw(_ text: String) -> FakeReply {
+        .raw(ByteBuffer(string: text))
+    }
+}
+
+/// A request body decoded with our codecs, so tests assert on fields, not bytes.
+enum DecodedRequest: Sendable {
+    case apiVersions(ApiVersionsRequest)
+    case metadata(MetadataRequest)
+    case listOffsets(ListOffsetsRequest)
+    case describeProducers(DescribeProducersRequest)
+    /// An API the fake has no codec for, or a body our codec rejected (the reason).
+    case undecodable(String)
+
+    init(api: APIKey, version: Int16, body: ByteBuffer) {
+        var body = body
+        do {
+            switch api {
+            case .apiVersions: self = .apiVersions(try ApiVersionsRequest(from: &body, version: version))
+            case .metadata: self = .metadata(try MetadataRequest(from: &body, version: version))
+            case .listOffsets: self = .listOffsets(try ListOffsetsRequest(from: &body, version: version))
+            case .describeProducers: self = .describeProducers(try DescribeProducersRequest(from: &body, version: version))
+            default: self = .undecodable("no fake codec for \(api)")
+            }
+        } catch {
+            self = .undecodable("\(error)")
+        }
+    }
+}
+
+/// A request as the fake received it.
+struct ReceivedRequest: Sendable {
+    let header: RequestHeader
+    let api: APIKey
+    let body: ByteBuffer
+    let decoded: DecodedRequest
+
+    var version: Int16 { header.apiVersion }
+
+    var metadata: MetadataRequest? {
+        if case .metadata(let request) = decoded { request } else { nil }
+    }
+
+    var listOffsets: ListOffsetsRequest? {
+        if case .listOffsets(let request) = decoded { request } else { nil }
+    }
+
+    var describeProducers: DescribeProducersRequest? {
+        if case .describeProducers(let request) = decoded { request } else { nil }
+    }
+
+    /// The partitions a ListOffsets request asked about, with the timestamp asked for each.
+    var listOffsetsPartitions: [TopicPartition: Int64] {
+        var asked: [TopicPartition: Int64] = [:]
+        for topic in listOffsets?.topics ?? [] {
+            for partition in topic.partitions {
+                asked[TopicPartition(topic: topic.name, partition: partition.partitionIndex)] = partition.timestamp
+            }
+        }
+        return asked
+    }
+}
