@@ -21,8 +21,10 @@ extension KafkaCluster {
             invalidateMetadata()
             throw .unknownLeader(topic: partition.topic, partition: partition.partition, leaderID: -1)
         }
+        // minBytes 1: Tansu 0.6 leaves every partition out of a minBytes-0 answer. Kafka answers
+        // at once anyway, since we only ask below the high watermark where data exists.
         let request = FetchRequest(
-            replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: Self.timestampFetchBytes,
+            replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: Self.timestampFetchBytes,
             isolationLevel: 0,  // READ_UNCOMMITTED: an open transaction's records are lag too
             topics: [.init(topic: partition.topic, partitions: [
                 .init(partition: partition.partition, fetchOffset: offset, partitionMaxBytes: Self.timestampFetchBytes),
