@@ -1,5 +1,7 @@
-/// The executable's entry point: the command tree of CONTRACT §8.
+/// The executable's entry point: the command tree of CONTRACT §8, and the rule that bad
+/// arguments exit 2 like a bad config (ArgumentParser's own default would be 64).
 import ArgumentParser
+import Foundation
 import MetricsExporter
 
 @main
@@ -10,6 +12,25 @@ struct Exporterd: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [OffsetsCommand.self, VersionCommand.self]
     )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // A usage error: print ArgumentParser's message and help hint, exit 2.
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 struct VersionCommand: ParsableCommand {

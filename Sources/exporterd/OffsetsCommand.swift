@@ -29,14 +29,14 @@ struct OffsetsCommand: AsyncParsableCommand {
 
         let sourceCluster = KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, logger: logger)
         let destinationCluster = KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger)
-        defer { Task { await sourceCluster.shutdown(); await destinationCluster.shutdown() } }
-
         let report = await OffsetsReport.read(
             source: sourceCluster, destination: destinationCluster,
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             onlyTopic: topic)
+        await sourceCluster.shutdown()
+        await destinationCluster.shutdown()
         if case .unknownTopic(let name) = report.problem {
-            throw configFailure(.invalidValue(path: "--topic", value: name, expected: "a watched source topic"))
+            throw ValidationError("--topic \(name): not a watched source topic (see topic_mappings and topics_regex)")
         }
         switch format {
         case .table: print(report.table(), terminator: "")

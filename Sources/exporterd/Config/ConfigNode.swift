@@ -30,7 +30,7 @@ struct ConfigNode {
         return true
     }
 
-    private var line: Int? { node?.mark.map { $0.line + 1 } }
+    private var line: Int? { node?.mark.map(\.line) }  // Yams marks are 1-based
 
     /// The child at `key` of this mapping (absent child → a node that is not present).
     mutating func child(_ key: String) throws(ConfigError) -> ConfigNode {

@@ -1,0 +1,185 @@
+import Foundation
+import SourceWatcher
+import Testing
+@testable import exporterd
+
+@Suite struct ConfigLoaderTests {
+    let base = URL(fileURLWithPath: "/etc/exporterd")
+
+    func parse(_ yaml: String) throws(ConfigError) -> ExporterConfig {
+        try ConfigLoader.parse(yaml: yaml, file: "exporterd.yaml", baseDirectory: base)
+    }
+
+    @Test func contractExampleParsesWithEveryKey() throws {
+        let config = try parse("""
+            listen_address: 127.0.0.1:9464
+            poll_interval: 5s
+            data_dir: ./exporterd-data
+            source:
+              bootstrap_brokers:
+                - {hostname: localhost, port: 9092}
+              credentials:
+                sasl_mechanism: scram-512
+                sasl_username_env: ORBIT_SASL_USERNAME
+                sasl_password_env: ORBIT_SASL_PASSWORD
+                use_tls: true
+                tls_ca_cert_env: SOURCE_CA_PEM
+                mtls_client_cert_env: SOURCE_CERT_PEM
+                mtls_client_key_env: SOURCE_KEY_PEM
+            destination:
+              bootstrap_brokers: [{hostname: localhost, port: 9093}]
+            topic_mappings:
+              - {source_topic: orders, destination_topic: orders}
+              - {source_topic: refunds}
+            topics_regex: "payments\\\\..*"
+            proxy_metrics:
+              targets: [http://agent-1:8080/metrics, http://agent-2:8080/metrics]
+              publish_delay: 2s
+              records_metric: kafka_proxy_produced_records_total
+              bytes_metric: kafka_proxy_produced_bytes_total
+              topic_label: topic
+              timeout: 2s
+            migration_state:
+              file: ./migration-state.json
+              default_migration_timeout: 300s
+            diagnostics:
+              confirm_polls: 3
+              unproxied_tolerance_records: 0
+              cutover_max_time_lag: 180s
+              cutover_max_offset_lag: 1000
+              export_partition_metrics: false
+            """)
+        #expect(config.listenAddress == HostPort(host: "127.0.0.1", port: 9464))
+        #expect(config.pollInterval == .seconds(5))
+        #expect(config.dataDirectory == "/etc/exporterd/exporterd-data")
+        #expect(config.source?.bootstrapBrokers == [BrokerAddress(host: "localhost", port: 9092)])
+        #expect(config.source?.credentials?.saslMechanism == .scram512)
+        #expect(config.source?.credentials?.useTLS == true)
+        #expect(config.destination?.bootstrapBrokers == [BrokerAddress(host: "localhost", port: 9093)])
+        #expect(config.topicMappings == [TopicMapping(sourceTopic: "orders", destinationTopic: "orders"),
+                                         TopicMapping(sourceTopic: "refunds", destinationTopic: "refunds")])
+        #expect(config.topicsRegex == "payments\\..*")
+        #expect(config.proxyMetrics?.targets.count == 2)
+        #expect(config.migrationState?.location == .file("/etc/exporterd/migration-state.json"))
+        #expect(config.diagnostics.cutoverMaxOffsetLag == 1000)
+    }
+
+    @Test func defaultsApplyWhenKeysAreOmitted() throws {
+        let config = try parse("destination:\n  bootstrap_brokers: [{hostname: d, port: 9093}]\n")
+        #expect(config.pollInterval == .seconds(5))
+        #expect(config.listenAddress.port == 9464)
+        #expect(config.diagnostics == DiagnosticsSettings())
+        #expect(config.source == nil)
+    }
+
+    @Test(arguments: [
+        ("source:\n  bootstrap_brokers: [{hostname: a, port: 1}]\n  credentials: {sasl_mechanism: scram-1024, sasl_username_env: U, sasl_password_env: P}\n",
+         #"source.credentials.sasl_mechanism: unknown value "scram-1024", expected plain, scram-256 or scram-512"#),
+        ("poll_interval: 5\n", #"poll_interval: unknown value "5", expected a duration such as 500ms, 5s, 2m or 1h30m"#),
+        ("poll_interval: 0s\n", #"poll_interval: unknown value "0s", expected a duration greater than 0"#),
+        ("pol_interval: 5s\n", "pol_interval: unknown key, expected one of data_dir, destination, diagnostics, listen_address, migration_state, orbit_config, poll_interval, proxy_metrics, source, topic_mappings, topics_regex"),
+        ("source:\n  bootstrap_brokers: []\n", "source.bootstrap_brokers: required but missing"),
+        ("source:\n  bootstrap_brokers: [{hostname: a, port: 70000}]\n", #"source.bootstrap_brokers[0].port: unknown value "70000", expected a port between 1 and 65535"#),
+        ("source:\n  bootstrap_brokers: [{port: 9092}]\n", "source.bootstrap_brokers[0].hostname: required but missing"),
+        ("source:\n  bootstrap_brokers: {hostname: a}\n", "source.bootstrap_brokers: expected a list (line 2)"),
+        ("topic_mappings:\n  - {source_topic: a}\n  - {source_topic: a}\n", #"topic_mappings[1].source_topic: topic "a" is mapped twice"#),
+        ("topic_mappings:\n  - {destination_topic: a}\n", "topic_mappings[0].source_topic: required but missing"),
+        ("listen_address: nine\n", #"listen_address: unknown value "nine", expected host:port, e.g. 127.0.0.1:9464"#),
+        ("migration_state: {file: a.json, url: http://x/}\n", "migration_state: set exactly one of file and url"),
+        ("migration_state: {default_migration_timeout: 5s}\n", "migration_state.file or migration_state.url: required but missing"),
+        ("proxy_metrics: {targets: [agent-1:8080]}\n", #"proxy_metrics.targets[0]: unknown value "agent-1:8080", expected an http:// or https:// URL"#),
+        ("diagnostics: {confirm_polls: 0}\n", #"diagnostics.confirm_polls: unknown value "0", expected a number ≥ 1"#),
+        ("diagnostics: {export_partition_metrics: maybe}\n", "diagnostics.export_partition_metrics: expected true or false (line 1)"),
+        ("source: [1, 2]\n", "source: expected a mapping (line 1)"),
+    ])
+    func errorsNameTheirPath(yaml: String, message: String) {
+        #expect(throws: ConfigError.self) { try parse(yaml) }
+        do {
+            _ = try parse(yaml)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func unsetEnvVarIsNamedNeverItsValue() throws {
+        let config = try parse("""
+            source:
+              bootstrap_brokers: [{hostname: a, port: 9092}]
+              credentials: {sasl_mechanism: plain, sasl_username_env: KAFKA_USER, sasl_password_env: KAFKA_SECRET}
+            """)
+        #expect(throws: ConfigError.envUnset(path: "source.credentials.sasl_password_env", variable: "KAFKA_SECRET")) {
+            try ConfigLoader.validate(config, environment: ["KAFKA_USER": "alice"])
+        }
+        do {
+            try ConfigLoader.validate(config, environment: ["KAFKA_USER": "alice"])
+        } catch {
+            #expect(!error.description.contains("alice"))
+        }
+        try ConfigLoader.validate(config, environment: ["KAFKA_USER": "alice", "KAFKA_SECRET": "s3cret"])
+    }
+
+    @Test func invalidRegexIsReported() throws {
+        let config = try parse("topics_regex: \"(\"\n")
+        #expect(throws: ConfigError.self) { try ConfigLoader.validate(config, environment: [:]) }
+    }
+
+    @Test func brokenYAMLIsASyntaxErrorNamingTheFile() {
+        #expect {
+            try parse("source: [unclosed\n")
+        } throws: { error in
+            if case .syntax(let file, _) = error as? ConfigError { file == "exporterd.yaml" } else { false }
+        }
+    }
+
+    @Test func orbitFileSuppliesSourceCredentialsAndMappings() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            source_bootstrap_brokers:
+              - {hostname: kafka-1, port: 9092}
+            source_cluster_credentials:
+              sasl_username_env: ORBIT_SASL_USERNAME
+              sasl_password_env: ORBIT_SASL_PASSWORD
+              sasl_mechanism: scram-512
+            auto_migration: {enable: false}
+            topic_mappings:
+              - source_topic: orders
+                destination_topic: orders-v2
+                auto_migration: {enable: true}
+              - source_topic: audit
+            """.write(to: directory.appendingPathComponent("orbit.yaml"), atomically: true, encoding: .utf8)
+        try """
+            orbit_config: orbit.yaml
+            destination: {bootstrap_brokers: [{hostname: ws, port: 9092}]}
+            topic_mappings: [{source_topic: audit, destination_topic: audit-kept}]
+            """.write(to: directory.appendingPathComponent("exporterd.yaml"), atomically: true, encoding: .utf8)
+        let config = try ConfigLoader.load(
+            path: directory.appendingPathComponent("exporterd.yaml").path,
+            environment: ["ORBIT_SASL_USERNAME": "u", "ORBIT_SASL_PASSWORD": "p"])
+        #expect(config.source?.bootstrapBrokers == [BrokerAddress(host: "kafka-1", port: 9092)])
+        #expect(config.source?.credentials?.saslMechanism == .scram512)
+        #expect(config.topicMappings == [TopicMapping(sourceTopic: "audit", destinationTopic: "audit-kept"),
+                                         TopicMapping(sourceTopic: "orders", destinationTopic: "orders-v2")])
+    }
+
+    @Test(arguments: [("5s", Duration.seconds(5)), ("500ms", .milliseconds(500)), ("1h30m", .seconds(5400)), ("1.5s", .milliseconds(1500))])
+    func durations(text: String, expected: Duration) {
+        #expect(DurationText.parse(text) == expected)
+    }
+
+    @Test(arguments: ["", "5", "s", "5x", "-5s", "5s junk"])
+    func badDurations(text: String) {
+        #expect(DurationText.parse(text) == nil)
+    }
+}
+
+@Suite struct TopicSelectionTests {
+    @Test func regexMatchesWholeNamesAndMappingsWin() throws {
+        let selection = TopicSelection(mappings: [TopicMapping(sourceTopic: "payments.eu", destinationTopic: "pay-eu")],
+                                       regex: "payments\\..*")
+        let watched = try selection.resolve(sourceTopics: ["payments.us", "old_payments.x", "payments.eu", "orders"])
+        #expect(watched == [TopicMapping(sourceTopic: "payments.eu", destinationTopic: "pay-eu"),
+                            TopicMapping(sourceTopic: "payments.us", destinationTopic: "payments.us")])
+    }
+}
