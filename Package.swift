@@ -56,6 +56,12 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter"]),
         .testTarget(name: "exporterdTests", dependencies: ["exporterd"]),
+        // Prints figures; run by scripts/bench-offsets, never by the test suite.
+        .executableTarget(
+            name: "OffsetsPollBenchmark",
+            dependencies: ["SourceWatcher"],
+            path: "Benchmarks/OffsetsPollBenchmark"
+        ),
         // Against real Tansu brokers started by scripts/lab; skipped unless EXPORTERD_LAB is set.
         .testTarget(
             name: "IntegrationTests",

@@ -21,11 +21,17 @@ public struct ProxiedCounterTotals: Sendable, Equatable, Codable {
     /// (destination → source); unmapped topics are ignored. A pair seen for the first time
     /// counts the agent's value as it is; a known pair adds what the agent counted since.
     /// A topic missing from this scrape keeps its last raw value.
-    public mutating func observe(target: String, counters: [String: TopicCounters], sourceTopics: [String: String]) {
+    /// Returns the source topics whose counter went down on this agent (it restarted): records
+    /// it acknowledged but had not published yet are lost from its counters, so unproxied
+    /// accounting must take fresh baselines rather than count them as direct writes.
+    @discardableResult
+    public mutating func observe(target: String, counters: [String: TopicCounters], sourceTopics: [String: String]) -> Set<String> {
+        var restarted: Set<String> = []
         for (destinationTopic, value) in counters {
             guard let sourceTopic = sourceTopics[destinationTopic] else { continue }
             if var entry = entries[target]?[destinationTopic] {
                 entry.sourceTopic = sourceTopic
+                if value.records < entry.records.lastRaw || value.bytes < entry.bytes.lastRaw { restarted.insert(sourceTopic) }
                 entry.records.observe(value.records)
                 entry.bytes.observe(value.bytes)
                 entries[target, default: [:]][destinationTopic] = entry
@@ -36,6 +42,7 @@ public struct ProxiedCounterTotals: Sendable, Equatable, Codable {
                     bytes: ResetCorrectedCounter(firstValue: value.bytes))
             }
         }
+        return restarted
     }
 
     /// Per source topic, the corrected totals summed over agents (and over destination

@@ -124,47 +124,32 @@ public final class BrokerConnection: Sendable {
     }
 
     /// ApiVersions must be the first request. A broker older than our preferred version answers
-    /// UNSUPPORTED_VERSION in the v0 layout, listing the versions it does speak; we retry with those.
+    /// UNSUPPORTED_VERSION in the v0 layout, listing the versions it does speak; we retry once
+    /// with the highest of those.
     private static func negotiateAPIVersions(channel: any Channel, broker: BrokerAddress, settings: ConnectionSettings) async throws(KafkaClientError) -> BrokerAPIVersions {
-        let preferred = min(ApiVersionsRequest.supportedVersions.upperBound, 3)
         let request = ApiVersionsRequest(clientSoftwareName: "exporterd", clientSoftwareVersion: "0")
-        var body = try encode(request, version: preferred, broker: broker, allocator: channel.allocator)
-        let answer = try await roundTrip(
-            channel: channel, broker: broker, api: .apiVersions, version: preferred,
-            requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(preferred), responseHeaderIsFlexible: false,
-            body: &body, timeout: settings.requestTimeout)
-        var buffer = answer
-        if let response = try? ApiVersionsResponse(from: &buffer, version: preferred), response.errorCode == 0 {
-            return BrokerAPIVersions(response)
-        }
-        buffer = answer
-        guard let fallback = try? ApiVersionsResponse(from: &buffer, version: 0) else {
-            throw .protocolViolation(broker: broker, detail: "unreadable ApiVersions answer")
-        }
-        let code = KafkaErrorCode(fallback.errorCode)
-        guard code == .unsupportedVersion,
-              let theirs = fallback.apiKeys.first(where: { $0.apiKey == APIKey.apiVersions.rawValue }) else {
-            throw .brokerError(broker: broker, api: .apiVersions, code: code)
-        }
-        let retryVersion = min(theirs.maxVersion, preferred)
-        var retryBody = try encode(request, version: retryVersion, broker: broker, allocator: channel.allocator)
-        let retried = try await roundTrip(
-            channel: channel, broker: broker, api: .apiVersions, version: retryVersion,
-            requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(retryVersion), responseHeaderIsFlexible: false,
-            body: &retryBody, timeout: settings.requestTimeout)
-        var retriedBuffer = retried
-        do {
-            let response = try ApiVersionsResponse(from: &retriedBuffer, version: retryVersion)
-            guard response.errorCode == 0 else {
-                throw KafkaClientError.brokerError(broker: broker, api: .apiVersions, code: KafkaErrorCode(response.errorCode))
+        var version = min(ApiVersionsRequest.supportedVersions.upperBound, 3)
+        for attempt in 0..<2 {
+            var body = try encode(request, version: version, broker: broker, allocator: channel.allocator)
+            var answer = try await roundTrip(
+                channel: channel, broker: broker, api: .apiVersions, version: version,
+                requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(version), responseHeaderIsFlexible: false,
+                body: &body, timeout: settings.requestTimeout)
+            let response: ApiVersionsResponse
+            do {
+                response = try ApiVersionsResponse.decodeAllowingV0Fallback(from: &answer, version: version).response
+            } catch {
+                throw .codec(broker: broker, api: .apiVersions, error)
             }
-            return BrokerAPIVersions(response)
-        } catch let error as KafkaClientError {
-            throw error
-        } catch let error as KafkaCodecError {
-            throw .codec(broker: broker, api: .apiVersions, error)
-        } catch {
-            throw .protocolViolation(broker: broker, detail: "\(error)")
+            let code = KafkaErrorCode(response.errorCode)
+            if code == .none { return BrokerAPIVersions(response) }
+            guard code == .unsupportedVersion, attempt == 0,
+                  let theirs = response.apiKeys.first(where: { $0.apiKey == APIKey.apiVersions.rawValue }),
+                  theirs.maxVersion < version else {
+                throw .brokerError(broker: broker, api: .apiVersions, code: code)
+            }
+            version = max(theirs.maxVersion, ApiVersionsRequest.supportedVersions.lowerBound)
         }
+        throw .brokerError(broker: broker, api: .apiVersions, code: .unsupportedVersion)
     }
 }

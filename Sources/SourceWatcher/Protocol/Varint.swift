@@ -1,29 +1,16 @@
 import NIOCore
 
-/// Kafka's zigzag varints (protobuf style), used inside v2 records.
+/// The record decoder's view of Kafka's zigzag varints: the wire readers of WireFormat.swift,
+/// with "does not decode" as nil because the record decoder reports its own, richer error
+/// (batch offset, record index, field).
 extension ByteBuffer {
-    /// A zigzag varint that must fit an Int32 (at most 5 bytes); nil when the bytes run out,
-    /// the encoding runs longer, or the value does not fit.
+    /// A zigzag varint that fits an Int32 (at most 5 bytes).
     mutating func readKafkaVarint() -> Int32? {
-        readZigZag(maxBytes: 5).flatMap { Int32(exactly: $0) }
+        try? readVarint("Record", "varint")
     }
 
-    /// A zigzag varlong (at most 10 bytes); nil when the bytes run out or it runs longer.
+    /// A zigzag varlong (at most 10 bytes).
     mutating func readKafkaVarlong() -> Int64? {
-        readZigZag(maxBytes: 10)
-    }
-
-    private mutating func readZigZag(maxBytes: Int) -> Int64? {
-        var raw: UInt64 = 0
-        var shift: UInt64 = 0
-        for _ in 0..<maxBytes {
-            guard let byte = readInteger(as: UInt8.self) else { return nil }
-            raw |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 {
-                return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
-            }
-            shift += 7
-        }
-        return nil
+        try? readVarlong("Record", "varlong")
     }
 }
