@@ -2,13 +2,18 @@
 /// and the schema migrations (`StoreSchema`).
 import Foundation
 import SQLiteNIO
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension MigrationStore {
     /// Takes an exclusive, non-blocking `flock` on the lock file and returns its descriptor.
     /// A second exporterd on the same data_dir would interleave its polls with ours and break the
     /// sequence numbers; SQLite's own locks would only make it wait.
     static func lockDataDirectory(_ lockPath: String, database: String) throws(MigrationStoreError) -> Int32 {
-        let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = openDescriptor(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw .cannotOpen(path: database, reason: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))")
         }
@@ -16,7 +21,7 @@ extension MigrationStore {
             let reason = errno == EWOULDBLOCK
                 ? "another exporterd is using this data_dir (\(lockPath) is locked)"
                 : "cannot lock \(lockPath): \(String(cString: strerror(errno)))"
-            Glibc.close(descriptor)
+            closeDescriptor(descriptor)
             throw .cannotOpen(path: database, reason: reason)
         }
         return descriptor
@@ -85,3 +90,12 @@ extension MigrationStore {
         }
     }
 }
+
+// Qualified because the actor's own `close()` and `open(…)` would shadow the C functions.
+#if canImport(Glibc)
+func closeDescriptor(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
+func openDescriptor(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+#elseif canImport(Darwin)
+func closeDescriptor(_ descriptor: Int32) { _ = Darwin.close(descriptor) }
+func openDescriptor(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+#endif

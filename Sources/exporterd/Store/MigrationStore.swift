@@ -65,7 +65,7 @@ public actor MigrationStore {
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         } catch {
-            Glibc.close(lock)
+            closeDescriptor(lock)
             throw .cannotOpen(path: path, reason: "\(error)")
         }
         do throws(MigrationStoreError) {
@@ -74,7 +74,7 @@ public actor MigrationStore {
             return MigrationStore(path: path, connection: connection, lockDescriptor: lock, lastSequence: last)
         } catch {
             try? await connection.close()
-            Glibc.close(lock)
+            closeDescriptor(lock)
             throw error
         }
     }
@@ -84,7 +84,7 @@ public actor MigrationStore {
         try await exclusively { () async throws(MigrationStoreError) in
             guard let connection else { return }
             self.connection = nil
-            defer { Glibc.close(lockDescriptor) }
+            defer { closeDescriptor(lockDescriptor) }
             do { try await connection.close() } catch {
                 throw .sqlite(path: path, operation: "close", reason: "\(error)")
             }
