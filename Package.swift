@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Kafka wire protocol over SwiftNIO; polls both clusters.
@@ -39,6 +41,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),  // the store in data_dir
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),  // agents, state URL
             ]
         ),
         .testTarget(
@@ -55,7 +59,10 @@ let package = Package(
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter"]),
-        .testTarget(name: "exporterdTests", dependencies: ["exporterd"]),
+        .testTarget(
+            name: "exporterdTests",
+            dependencies: ["exporterd", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
         // Prints figures; run by scripts/bench-offsets, never by the test suite.
         .executableTarget(
             name: "OffsetsPollBenchmark",
