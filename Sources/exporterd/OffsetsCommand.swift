@@ -45,14 +45,14 @@ struct OffsetsCommand: AsyncParsableCommand {
         for problem in report.problems { logger.error("\(problem)") }
         if !report.isComplete { throw ExitCode(1) }
     }
+}
 
-    /// SASL and TLS are configured by the contract but not spoken by this build yet; saying so
-    /// beats connecting in plaintext to a TLS port and failing obscurely.
-    private func requirePlaintext(_ cluster: ClusterSettings, path: String) throws {
-        guard let credentials = cluster.credentials else { return }
-        if credentials.saslMechanism != nil || credentials.useTLS {
-            throw configFailure(.conflict(path: "\(path).credentials", reason: "SASL and TLS connections are not supported by this build yet"))
-        }
+/// SASL and TLS are configured by the contract but not spoken by this build yet; saying so
+/// beats connecting in plaintext to a TLS port and failing obscurely.
+func requirePlaintext(_ cluster: ClusterSettings, path: String) throws {
+    guard let credentials = cluster.credentials else { return }
+    if credentials.saslMechanism != nil || credentials.useTLS {
+        throw configFailure(.conflict(path: "\(path).credentials", reason: "SASL and TLS connections are not supported by this build yet"))
     }
 }
 

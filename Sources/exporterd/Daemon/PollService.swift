@@ -1,0 +1,102 @@
+/// The poll loop as a swift-service-lifecycle `Service`: every `poll_interval` one
+/// `MigrationWatch` poll, committed to the store in one transaction, then published to the
+/// HTTP side. On SIGTERM/SIGINT the poll in progress finishes and is committed before the
+/// store closes, so nothing counted is lost.
+import Diagnostics
+import Foundation
+import Logging
+import MetricsExporter
+import ServiceLifecycle
+import SourceWatcher
+
+final class PollService: Service, @unchecked Sendable {
+    // @unchecked: `watch` and the counters below are touched only by `run()`, one poll at a time.
+    private var watch: MigrationWatch
+    private let store: MigrationStore
+    private let state: ExporterState
+    private let interval: Duration
+    private let exportPartitionMetrics: Bool
+    private let logger: Logger
+    private var eventCounts: [MigrationEventType: Int64]
+    private var pendingEvents: [MigrationEvent] = []
+    private var sourceHealth = ClusterMetrics()
+    private var destinationHealth = ClusterMetrics()
+
+    init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, interval: Duration,
+         exportPartitionMetrics: Bool, eventCounts: [MigrationEventType: Int64], logger: Logger) {
+        self.watch = watch
+        self.store = store
+        self.state = state
+        self.interval = interval
+        self.exportPartitionMetrics = exportPartitionMetrics
+        self.eventCounts = eventCounts
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        var next = clock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await pollOnce()
+            next = next.advanced(by: interval)
+            if next < clock.now { next = clock.now }  // a slow poll delays the next, never bunches them
+            try? await cancelWhenGracefulShutdown { [next] in try await Task.sleep(until: next, clock: clock) }
+        }
+        do {
+            try await store.close()
+        } catch {
+            logger.error("closing the store failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One poll, committed, then published. Exposed for tests that drive polls one by one.
+    func pollOnce() async {
+        let poll = await watch.poll()
+        pendingEvents += poll.events
+        do {
+            let stored = try await store.commitPoll(
+                documents: [StoredDocumentName.accounting: watch.accounting.snapshot,
+                            StoredDocumentName.proxied: watch.proxiedTotals],
+                events: pendingEvents, at: poll.at)
+            // Events of a poll whose commit failed stay pending and go out with the next commit.
+            pendingEvents.removeAll()
+            for event in stored {
+                eventCounts[event.event.type, default: 0] += 1
+                logger.notice("migration event", metadata: [
+                    "seq": "\(event.seq)", "topic": "\(event.event.topic)", "type": "\(event.event.type.rawValue)"])
+            }
+        } catch {
+            logger.error("committing the poll failed; retrying with the next poll", metadata: ["error": "\(error)"])
+        }
+        state.publish(snapshot(of: poll))
+    }
+
+    private func snapshot(of poll: MigrationWatch.Poll) -> MetricsSnapshot {
+        sourceHealth.record(poll.sourceOffsets)
+        destinationHealth.record(poll.destinationOffsets)
+        let destinations = Dictionary(poll.watched.map { ($0.sourceTopic, $0.destinationTopic) }, uniquingKeysWith: { first, _ in first })
+        let statuses = Dictionary(poll.outcome.topics.map { ($0.topic, $0) }, uniquingKeysWith: { _, last in last })
+        let topics = poll.watched.compactMap { mapping -> TopicMetrics? in
+            guard let status = statuses[mapping.sourceTopic] else { return nil }
+            return TopicMetrics(status: status, destinationTopic: destinations[mapping.sourceTopic] ?? mapping.sourceTopic,
+                                proxied: watch.proxiedTotals.totals(forSourceTopic: mapping.sourceTopic))
+        }
+        let targets = watch.agents.settings.targets.map { target in
+            ProxyTargetMetrics(target: target, up: { if case .success = poll.agents.pages[target] { true } else { false } }())
+        }
+        return MetricsSnapshot(
+            topics: topics, eventCounts: eventCounts, source: sourceHealth, destination: destinationHealth,
+            proxyTargets: targets, stateSourceUp: poll.stateSourceUp, exportPartitionMetrics: exportPartitionMetrics)
+    }
+}
+
+extension ClusterMetrics {
+    /// Folds one offsets read into the cluster's health series.
+    mutating func record(_ offsets: ClusterOffsets) {
+        up = offsets.isComplete
+        watchedPartitions = offsets.watchedPartitionCount
+        answeredPartitions = offsets.answeredPartitionCount
+        if offsets.isComplete { lastSuccessfulPoll = offsets.readAt }
+        pollDurations.observe(offsets.duration)
+    }
+}

@@ -1,0 +1,114 @@
+/// `exporterd run`: the daemon (CONTRACT §8), and the default command. Wires config, store,
+/// clusters, agents and state source into the poll loop, and the HTTP server beside it, in one
+/// ServiceGroup so SIGTERM and SIGINT stop both cleanly.
+import ArgumentParser
+import AsyncHTTPClient
+import Diagnostics
+import Foundation
+import Logging
+import MetricsExporter
+import ServiceLifecycle
+import SourceWatcher
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the daemon: poll, account, serve /metrics.")
+
+    @Option(name: .long, help: "Path to exporterd.yaml") var config: String
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        logging.bootstrap()
+        let logger = Logger(label: "exporterd")
+        let settings = try loadConfigOrExit(config)
+        guard let source = settings.source else { throw configFailure(.missing(path: "source")) }
+        guard let destination = settings.destination else { throw configFailure(.missing(path: "destination")) }
+        guard let proxy = settings.proxyMetrics else { throw configFailure(.missing(path: "proxy_metrics")) }
+        guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
+        try requirePlaintext(source, path: "source")
+        try requirePlaintext(destination, path: "destination")
+
+        let store: MigrationStore
+        do {
+            store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
+        } catch {
+            logger.critical("cannot open the data directory", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let restored = await Self.restore(from: store, logger: logger)
+        let configuration = AccountingConfiguration(settings: settings, proxy: proxy, state: stateSettings)
+        let client = HTTPClient.shared
+        let watch = MigrationWatch(
+            source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, logger: logger),
+            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger),
+            selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
+            agents: ProxyAgents(settings: proxy, client: client),
+            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment),
+            accounting: MigrationAccounting(configuration: configuration, restoring: restored.accounting),
+            proxiedTotals: restored.proxied ?? ProxiedCounterTotals(),
+            logger: logger)
+
+        let state = ExporterState()
+        let poller = PollService(
+            watch: watch, store: store, state: state, interval: settings.pollInterval,
+            exportPartitionMetrics: settings.diagnostics.exportPartitionMetrics,
+            eventCounts: restored.eventCounts, logger: logger)
+        let http = buildApplication(state: state, host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: http), .init(service: poller)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        logger.info("exporterd started", metadata: [
+            "listen": "\(settings.listenAddress)", "data_dir": "\(settings.dataDirectory)",
+            "topics": "\(settings.topicMappings.count) mapped\(settings.topicsRegex.map { " + regex \($0)" } ?? "")"])
+        try await group.run()
+    }
+
+    struct Restored {
+        var accounting: AccountingSnapshot?
+        var proxied: ProxiedCounterTotals?
+        var eventCounts: [MigrationEventType: Int64] = [:]
+    }
+
+    /// What the last committed poll left. A document that no longer decodes is quarantined and
+    /// started afresh (its counters restart, which Prometheus reads as a counter reset) rather
+    /// than keeping the daemon down in the middle of a migration.
+    static func restore(from store: MigrationStore, logger: Logger) async -> Restored {
+        var restored = Restored()
+        do {
+            restored.eventCounts = try await store.eventCounts()
+            guard let stored = try await store.restore() else { return restored }
+            restored.accounting = await document(AccountingSnapshot.self, StoredDocumentName.accounting, stored, store, logger)
+            restored.proxied = await document(ProxiedCounterTotals.self, StoredDocumentName.proxied, stored, store, logger)
+            logger.info("resumed from the store", metadata: ["polls": "\(stored.polls)", "last_event": "\(stored.lastSequence)"])
+        } catch {
+            logger.error("cannot read the store; starting fresh", metadata: ["error": "\(error)"])
+        }
+        return restored
+    }
+
+    private static func document<T: Decodable>(_ type: T.Type, _ name: String, _ stored: StoredState, _ store: MigrationStore, _ logger: Logger) async -> T? {
+        do {
+            return try stored.document(type, named: name)
+        } catch {
+            logger.error("stored document unreadable; quarantined and started afresh", metadata: ["document": "\(name)", "error": "\(error)"])
+            try? await store.quarantine(document: name, reason: "\(error)")
+            return nil
+        }
+    }
+}
+
+extension AccountingConfiguration {
+    init(settings: ExporterConfig, proxy: ProxyMetricsSettings, state: MigrationStateSettings) {
+        func seconds(_ duration: Duration) -> TimeInterval {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        self.init(
+            publishDelay: seconds(proxy.publishDelay),
+            confirmPolls: settings.diagnostics.confirmPolls,
+            unproxiedToleranceRecords: Int64(settings.diagnostics.unproxiedToleranceRecords),
+            defaultMigrationTimeout: seconds(state.defaultMigrationTimeout),
+            cutoverMaxTimeLag: seconds(settings.diagnostics.cutoverMaxTimeLag),
+            cutoverMaxOffsetLag: settings.diagnostics.cutoverMaxOffsetLag.map(Int64.init))
+    }
+}
