@@ -193,7 +193,9 @@ class Replicator:
             if not self.backlog:
                 # consume() waits for all num_messages or the timeout: wait for the first
                 # record only, then take whatever else is already fetched.
-                first = self.consumer.poll(self.args.poll_timeout)
+                # While copies are in flight, wait briefly so their acknowledgements (and
+                # /state) are not held back by an idle fetch.
+                first = self.consumer.poll(0.02 if len(self.producer) else self.args.poll_timeout)
                 if first is not None:
                     self.backlog.append(first)
                     self.backlog.extend(self.consumer.consume(num_messages=500, timeout=0))
