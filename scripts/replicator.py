@@ -10,7 +10,8 @@ records in order, one record per batch (Tansu 0.6.0, see labctl.py), keeping key
 headers and timestamp, into the same partition number; with max.in.flight=1 the destination
 offset of each copy equals its source offset. Gaps in the source (e.g. transaction markers)
 are filled with empty records carrying the header `lab-replicator-filler` so offsets stay
-aligned. A destination topic that does not exist is created with the source's partition count.
+aligned (a gap at the end of a partition is filled once the consumer's position has passed
+it and no record is waiting). A destination topic that does not exist is created with the source's partition count.
 After a failed delivery or a change in partitions it re-reads the destination
 high watermarks and continues from there, so nothing is duplicated or skipped.
 
@@ -152,15 +153,30 @@ class Replicator:
             except BufferError:
                 self.producer.poll(0.1)
 
+    def fill(self, topic, partition, start, end):
+        for gap in range(start, end):
+            self.send(topic, partition, gap, value=b"", headers=[(FILLER_HEADER, b"1")])
+            with self.lock:
+                self.fillers += 1
+
+    def fill_trailing_gaps(self):
+        """When idle, the consumer's position has moved past records it never returned (a
+        transaction's commit marker at the end of a partition): fill up to it."""
+        assignment = self.consumer.assignment()
+        if not assignment:
+            return
+        for tp in self.consumer.position(assignment):
+            expected = self.next_offset.get((tp.topic, tp.partition))
+            if expected is not None and tp.offset is not None and tp.offset > expected:
+                self.fill(tp.topic, tp.partition, expected, tp.offset)
+                self.next_offset[(tp.topic, tp.partition)] = tp.offset
+
     def copy(self, message):
         topic, p, offset = message.topic(), message.partition(), message.offset()
         expected = self.next_offset.get((topic, p), offset)
         if offset < expected:
             return  # already copied (a re-delivery after a seek)
-        for gap in range(expected, offset):  # transaction markers or compacted records
-            self.send(topic, p, gap, value=b"", headers=[(FILLER_HEADER, b"1")])
-            with self.lock:
-                self.fillers += 1
+        self.fill(topic, p, expected, offset)  # transaction markers or compacted records
         kind, ts = message.timestamp()
         fields = {"value": message.value(), "key": message.key(), "headers": message.headers() or None}
         if ts >= 0:
@@ -199,6 +215,8 @@ class Replicator:
                 if first is not None:
                     self.backlog.append(first)
                     self.backlog.extend(self.consumer.consume(num_messages=500, timeout=0))
+                else:
+                    self.fill_trailing_gaps()
             while self.backlog and self.resumed.is_set() and not self.need_resync:
                 message = self.backlog.popleft()
                 if not message.error():

@@ -275,3 +275,26 @@ def test_migration_state_writer_yaml_and_concurrent_writers(tmp_path):
     document = json.loads(shared.read_text())
     check_document(document)
     assert sorted(t["topic"] for t in document["topics"]) == ["t%d" % i for i in range(8)]
+
+
+def test_transaction_markers_take_source_offsets_and_the_replicator_keeps_them_aligned(private_lab, tmp_path):
+    topic = unique("transactional")
+    create_topics(private_lab["source"], "%s:2" % topic)
+    # 3 transactions over both partitions: 3 + 3 + 1 records, markers on 2 + 2 + 1 partitions.
+    rogue = run_script("rogue_producer.py", "--bootstrap", private_lab["source"], "--topic", topic, "--count", "7",
+                       "--transactional-id", unique("rogue-tx"), "--transaction-size", "3")
+    assert rogue.returncode == 0, rogue.stderr
+    assert json.loads(rogue.stdout) == {"acked": 7, "failed": 0, "topic": topic, "commits": 3}
+    source = high_watermarks(private_lab["source"], topic)
+    assert sum(source.values()) == 7 + 5
+
+    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination", private_lab["destination"],
+                      "--topic", topic, log_dir=str(tmp_path))
+    try:
+        wait_until(lambda: high_watermarks(private_lab["destination"], topic) == source, 10, 0.2,
+                   "destination offsets equal the source's, markers included")
+        state = wait_until(lambda: (lambda s: s if s["fillers"] == 5 else None)(replicator.get_json("/state")), 3,
+                           message="5 filler records")
+        assert state["offset_mismatches"] == 0
+    finally:
+        assert replicator.stop() == 0
