@@ -19,7 +19,8 @@ partitions, one record per batch (Tansu 0.6.0 needs that, see labctl.py), acks=a
 Counters move only in the delivery callback of an acknowledged write. With
 `--publish-delay-max S` each acknowledged record is queued (time-ordered) and shows on the
 page only after its own random delay in [0, S], as late-publishing agents do; the page never
-shows more than was acknowledged. A new process starts from 0, like a restarted agent.
+shows more than was acknowledged. The delay runs from the acknowledgement, which arrives a few
+ms after the append: give exporterd a `proxy_metrics.publish_delay` a little above S. A new process starts from 0, like a restarted agent.
 
 Control: `POST /pause`, `POST /resume` stop and restart producing (counters keep serving);
 `GET /state` answers JSON
