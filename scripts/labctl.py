@@ -14,16 +14,20 @@ import sys
 import time
 
 
-def producer(bootstrap, compression="none"):
+def producer(bootstrap, compression="none", **extra):
+    """A librdkafka producer that sends one record per batch, acks=all; `extra` adds or
+    overrides librdkafka settings (e.g. {"enable.idempotence": True})."""
     from confluent_kafka import Producer
-    return Producer({
+    config = {
         "bootstrap.servers": bootstrap,
         "linger.ms": 0,
         "batch.num.messages": 1,
         "compression.type": compression,
         "enable.idempotence": False,
         "acks": "all",
-    })
+    }
+    config.update(extra)
+    return Producer(config)
 
 
 def create_topics(args):
