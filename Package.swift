@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Kafka wire protocol over SwiftNIO; polls both clusters.
@@ -30,7 +31,19 @@ let package = Package(
         // Prometheus exposition, HTTP endpoints, status page.
         .target(
             name: "MetricsExporter",
-            dependencies: ["Diagnostics"]
+            dependencies: [
+                "Diagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.
+        .executableTarget(
+            name: "MetricsRenderBenchmark",
+            dependencies: ["MetricsExporter", "Diagnostics"],
+            path: "Benchmarks/MetricsRenderBenchmark"
         ),
         .executableTarget(
             name: "exporterd",
@@ -54,7 +67,17 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter"]),
+        .testTarget(
+            name: "MetricsExporterTests",
+            dependencies: [
+                "MetricsExporter",
+                "Diagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            resources: [.copy("Golden")]
+        ),
         .testTarget(name: "exporterdTests", dependencies: ["exporterd"]),
         // Against real Tansu brokers started by scripts/lab; skipped unless EXPORTERD_LAB is set.
         .testTarget(
