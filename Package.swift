@@ -37,12 +37,16 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.
         .executableTarget(
             name: "MetricsRenderBenchmark",
-            dependencies: ["MetricsExporter", "Diagnostics"],
+            dependencies: [
+                "MetricsExporter", "Diagnostics",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/MetricsRenderBenchmark"
         ),
         .executableTarget(

@@ -4,6 +4,7 @@
 import Diagnostics
 import Foundation
 import MetricsExporter
+import NIOCore
 
 /// A realistic mix: states spread over all four, a few diagnostics firing, long-ish names.
 func snapshot(topics topicCount: Int, partitionsPerTopic: Int, partitionMetrics: Bool) -> MetricsSnapshot {
@@ -39,23 +40,30 @@ func snapshot(topics topicCount: Int, partitionsPerTopic: Int, partitionMetrics:
         stateSourceUp: true, exportPartitionMetrics: partitionMetrics)
 }
 
-func measure(_ label: String, _ snapshot: MetricsSnapshot, runs: Int) {
-    var seconds: [Double] = []
-    var bytes = 0
+/// Median, min and max of `runs` timings of `work`, in milliseconds.
+func time(runs: Int, _ work: () -> Void) -> (median: Double, min: Double, max: Double) {
     let clock = ContinuousClock()
-    for _ in 0..<runs {
-        var page: [UInt8] = []
-        let elapsed = clock.measure { page = MetricsPage.render(snapshot) }
-        bytes = page.count
-        let (whole, attoseconds) = elapsed.components
-        seconds.append(Double(whole) + Double(attoseconds) / 1e18)
+    var milliseconds: [Double] = (0..<runs).map { _ in
+        let (seconds, attoseconds) = clock.measure(work).components
+        return (Double(seconds) + Double(attoseconds) / 1e18) * 1_000
     }
-    seconds.sort()
-    let median = seconds[seconds.count / 2]
+    milliseconds.sort()
+    return (milliseconds[runs / 2], milliseconds.first!, milliseconds.last!)
+}
+
+func measure(_ label: String, _ snapshot: MetricsSnapshot, runs: Int) {
+    var page: [UInt8] = []
+    let render = time(runs: runs) { page = MetricsPage.render(snapshot) }
+    let lines = page.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
     print(String(
-        format: "%@: median %.2f ms, min %.2f ms, max %.2f ms over %d renders; %d bytes (%.1f MB), %d lines",
-        label, median * 1_000, seconds.first! * 1_000, seconds.last! * 1_000, runs, bytes, Double(bytes) / 1e6,
-        MetricsPage.render(snapshot).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }))
+        format: "%@\n  render: median %.2f ms (min %.2f, max %.2f) over %d runs; %d bytes, %d lines",
+        label, render.median, render.min, render.max, runs, page.count, lines))
+    let buffer = ByteBuffer(bytes: page)
+    var compressed = 0
+    let gzip = time(runs: max(3, runs / 4)) { compressed = PageCompression.gzip(buffer)?.readableBytes ?? -1 }
+    print(String(
+        format: "  gzip (level 1): median %.2f ms (min %.2f, max %.2f); %d bytes",
+        gzip.median, gzip.min, gzip.max, compressed))
 }
 
 let runs = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 21

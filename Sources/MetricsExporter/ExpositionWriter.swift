@@ -24,6 +24,15 @@ struct MetricFamily {
     let name: String
     let type: MetricType
     let help: String
+    /// The name as bytes, converted once: it starts each of up to 100,000 lines.
+    let nameBytes: [UInt8]
+
+    init(name: String, type: MetricType, help: String) {
+        self.name = name
+        self.type = type
+        self.help = help
+        self.nameBytes = Array(name.utf8)
+    }
 }
 
 /// A label pair `name="value"` rendered once, escaped, and reused on every line that carries it.
@@ -84,40 +93,42 @@ struct ExpositionWriter {
 
     // MARK: Samples. Overloads by label count rather than variadics, so a sample line allocates nothing.
 
-    mutating func sample(_ name: String, _ value: SampleValue) {
+    mutating func sample(_ name: [UInt8], _ value: SampleValue) {
         writePendingHeader()
-        append(name)
+        bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: " "))
         finish(value)
     }
 
-    mutating func sample(_ name: String, _ label: LabelPair, _ value: SampleValue) {
+    mutating func sample(_ name: [UInt8], _ label: LabelPair, _ value: SampleValue) {
         writePendingHeader()
-        append(name)
+        bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: "{"))
         bytes.append(contentsOf: label.bytes)
-        append("} ")
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: " "))
         finish(value)
     }
 
-    mutating func sample(_ name: String, _ first: LabelPair, _ second: LabelPair, _ value: SampleValue) {
+    mutating func sample(_ name: [UInt8], _ first: LabelPair, _ second: LabelPair, _ value: SampleValue) {
         writePendingHeader()
-        append(name)
+        bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: "{"))
         bytes.append(contentsOf: first.bytes)
         bytes.append(UInt8(ascii: ","))
         bytes.append(contentsOf: second.bytes)
-        append("} ")
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: " "))
         finish(value)
     }
 
     /// A sample whose second label is an integer (a partition number), written without
     /// building a `LabelPair` for each of up to 100,000 partitions.
     mutating func sample(
-        _ name: String, _ first: LabelPair, integerLabel: String, _ labelValue: Int64, _ value: SampleValue
+        _ name: [UInt8], _ first: LabelPair, integerLabel: String, _ labelValue: Int64, _ value: SampleValue
     ) {
         writePendingHeader()
-        append(name)
+        bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: "{"))
         bytes.append(contentsOf: first.bytes)
         bytes.append(UInt8(ascii: ","))
@@ -142,27 +153,18 @@ struct ExpositionWriter {
         bytes.append(contentsOf: text.utf8)
     }
 
-    /// Decimal digits without going through `String`, since most of the page is integers.
+    /// Decimal digits without going through `String`, since most of the page is integers:
+    /// appended least significant first, then turned around in place.
     private mutating func appendInteger(_ value: Int64) {
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         // Magnitude as UInt64 so Int64.min does not overflow.
         var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
+        let start = bytes.endIndex
+        repeat {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// Go's ParseFloat (what Prometheus uses) reads Swift's shortest round-trip form, except

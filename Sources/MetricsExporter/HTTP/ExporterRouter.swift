@@ -18,19 +18,12 @@ func addMetricsRoute(to router: Router<BasicRequestContext>, state: some Exporte
         let page = MetricsPage.render(state.latestSnapshot())
         var headers: HTTPFields = [.contentType: MetricsPage.contentType, .vary: "Accept-Encoding"]
         var body = ByteBuffer(bytes: page)
-        if AcceptEncoding.allowsGzip(request.headers[values: .acceptEncoding]), let compressed = gzip(body) {
+        if AcceptEncoding.allowsGzip(request.headers[values: .acceptEncoding]), let compressed = PageCompression.gzip(body) {
             body = compressed
             headers[.contentEncoding] = "gzip"
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
-}
-
-/// A compression failure (zlib out of memory) is not worth a failed scrape: the plain page is
-/// always a valid answer, so the caller sends it uncompressed instead.
-private func gzip(_ page: ByteBuffer) -> ByteBuffer? {
-    var input = page
-    return try? input.compress(with: .gzip())
 }
 
 /// `GET /healthz` answers while the process serves; `GET /readyz` only once both clusters
