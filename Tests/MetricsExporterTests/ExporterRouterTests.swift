@@ -86,4 +86,19 @@ import Testing
             }
         }
     }
+
+    /// The same application over a real socket (port 0: the system picks one), to check the
+    /// wiring of `buildApplication` and not just the router.
+    @Test func applicationServesOverTCP() async throws {
+        let state = ExporterState(initial: MetricsFixtures.golden)
+        try await application(state).test(.live) { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == "gzip")
+                var body = response.body
+                let plain = try body.decompress(with: .gzip())
+                #expect(String(buffer: plain) == MetricsPage.renderText(MetricsFixtures.golden))
+            }
+        }
+    }
 }

@@ -2,7 +2,6 @@
 /// `/readyz`. Routes only read an `ExporterStateProvider`, so they are tested with
 /// `app.test(.router)` and a fixed snapshot, without a port or a poll loop.
 /// The status API (`/api/v1/*`) and the status page will be added here as further groups.
-import CompressNIO
 import Hummingbird
 
 public func buildRouter(state: some ExporterStateProvider) -> Router<BasicRequestContext> {
