@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Kafka wire protocol over SwiftNIO; polls both clusters.
@@ -32,7 +34,23 @@ let package = Package(
         // Prometheus exposition, HTTP endpoints, status page.
         .target(
             name: "MetricsExporter",
-            dependencies: ["Diagnostics"]
+            dependencies: [
+                "Diagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.
+        .executableTarget(
+            name: "MetricsRenderBenchmark",
+            dependencies: [
+                "MetricsExporter", "Diagnostics",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/MetricsRenderBenchmark"
         ),
         .executableTarget(
             name: "exporterd",
@@ -43,6 +61,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),  // the store in data_dir
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // agents, state URL
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -58,7 +77,17 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter"]),
+        .testTarget(
+            name: "MetricsExporterTests",
+            dependencies: [
+                "MetricsExporter",
+                "Diagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            resources: [.copy("Golden")]
+        ),
         .testTarget(
             name: "exporterdTests",
             dependencies: ["exporterd", .product(name: "SQLiteNIO", package: "sqlite-nio")]

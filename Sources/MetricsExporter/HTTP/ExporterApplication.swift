@@ -1,0 +1,17 @@
+/// Wiring of the exporter's HTTP server: the routes of `buildRouter` on a Hummingbird
+/// `Application` bound to `listen_address`. The result is a swift-service-lifecycle `Service`;
+/// the daemon runs it in one `ServiceGroup` with the poll loop so SIGTERM stops both.
+import Hummingbird
+import Logging
+
+public func buildApplication(
+    state: some ExporterStateProvider,
+    host: String,
+    port: Int,
+    logger: Logger
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(state: state),
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "exporterd"),
+        logger: logger)
+}

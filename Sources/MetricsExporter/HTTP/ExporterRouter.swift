@@ -1,0 +1,45 @@
+/// The exporter's HTTP routes (CONTRACT §7) on a Hummingbird router: `/metrics`, `/healthz`,
+/// `/readyz`. Routes only read an `ExporterStateProvider`, so they are tested with
+/// `app.test(.router)` and a fixed snapshot, without a port or a poll loop.
+/// The status API (`/api/v1/*`) and the status page will be added here as further groups.
+import Hummingbird
+
+public func buildRouter(state: some ExporterStateProvider) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    addMetricsRoute(to: router, state: state)
+    addHealthRoutes(to: router, state: state)
+    return router
+}
+
+/// `GET /metrics`: the latest snapshot rendered, gzip-compressed when the client asks.
+func addMetricsRoute(to router: Router<BasicRequestContext>, state: some ExporterStateProvider) {
+    router.get("/metrics") { request, _ -> Response in
+        let page = MetricsPage.render(state.latestSnapshot())
+        var headers: HTTPFields = [.contentType: MetricsPage.contentType, .vary: "Accept-Encoding"]
+        var body = ByteBuffer(bytes: page)
+        if AcceptEncoding.allowsGzip(request.headers[values: .acceptEncoding]), let compressed = PageCompression.gzip(body) {
+            body = compressed
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+}
+
+/// `GET /healthz` answers while the process serves; `GET /readyz` only once both clusters
+/// have been polled successfully, so a load balancer or rollout waits for real data.
+func addHealthRoutes(to router: Router<BasicRequestContext>, state: some ExporterStateProvider) {
+    router.get("/healthz") { _, _ -> Response in
+        plainText(.ok, "ok\n")
+    }
+    router.get("/readyz") { _, _ -> Response in
+        state.latestSnapshot().isReady
+            ? plainText(.ok, "ready\n")
+            : plainText(.serviceUnavailable, "not ready: waiting for a successful poll of both clusters\n")
+    }
+}
+
+private func plainText(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    Response(
+        status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
