@@ -21,9 +21,18 @@ let cluster = KafkaCluster(
     settings: ConnectionSettings(requestTimeout: .seconds(60)))
 let topics = topicList.split(separator: ",").map(String.init)
 
+/// CPU seconds this process has used: the client's own share of a poll, apart from the time
+/// spent waiting for the broker.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 let warmUp = await cluster.readOffsets(of: topics)
 var seconds: [Double] = []
 var last = warmUp
+let cpuBefore = cpuSeconds()
 for _ in 0..<runs {
     let clock = ContinuousClock()
     let started = clock.now
@@ -34,7 +43,7 @@ for _ in 0..<runs {
 await cluster.shutdown()
 let sum = last.topics.values.compactMap(\.highWatermarkSum).reduce(0, +)
 let result: [String: Any] = [
-    "seconds": seconds, "partitions": last.answeredPartitionCount,
+    "seconds": seconds, "client_cpu_seconds_per_poll": (cpuSeconds() - cpuBefore) / Double(runs), "partitions": last.answeredPartitionCount,
     "complete": last.isComplete, "high_watermark_sum": sum,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
