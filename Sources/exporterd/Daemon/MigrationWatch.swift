@@ -142,7 +142,7 @@ struct MigrationWatch {
     }
 
     private mutating func timeLags(sourceOffsets: ClusterOffsets, destinationOffsets: ClusterOffsets, now: Date) async -> [String: Double] {
-        var lagging: [(partition: TopicPartition, destinationHighWatermark: Int64)] = []
+        var lagging: [ReplicationTimeLag.Lagging] = []
         var complete: Set<String> = []
         for mapping in watched {
             guard let sourceTopic = sourceOffsets.topics[mapping.sourceTopic], sourceTopic.isComplete,
@@ -152,7 +152,8 @@ struct MigrationWatch {
             for (index, offsets) in sourceTopic.partitions {
                 let destinationHWM = destinationTopic.partitions[index]?.highWatermark ?? 0
                 if offsets.highWatermark > destinationHWM {
-                    lagging.append((TopicPartition(topic: mapping.sourceTopic, partition: index), destinationHWM))
+                    lagging.append(.init(partition: TopicPartition(topic: mapping.sourceTopic, partition: index),
+                                         destinationHighWatermark: destinationHWM, sourceHighWatermark: offsets.highWatermark))
                 }
             }
         }
