@@ -90,7 +90,11 @@ let package = Package(
         ),
         .testTarget(
             name: "exporterdTests",
-            dependencies: ["exporterd", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+            dependencies: [
+                "exporterd",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),  // local agents / state endpoint
+            ]
         ),
         // Prints figures; run by scripts/bench-offsets, never by the test suite.
         .executableTarget(

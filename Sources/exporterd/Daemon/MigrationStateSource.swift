@@ -25,6 +25,8 @@ struct MigrationStateSource {
     let settings: MigrationStateSettings
     let client: HTTPClient
     let environment: [String: String]
+    /// The whole HTTP exchange, body included.
+    var timeout: Duration = .seconds(10)
     static let documentLimit = 16 * 1024 * 1024
 
     func read() async -> Result<MigrationStateDocument, ReadError> {
@@ -46,9 +48,13 @@ struct MigrationStateSource {
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
             }
             do {
-                let response = try await client.execute(request, timeout: .seconds(10))
-                guard response.status.code == 200 else { return .failure(.status(location: url, code: response.status.code)) }
-                data = Data(buffer: try await response.body.collect(upTo: Self.documentLimit))
+                let (code, body) = try await withDeadline(timeout) { [request, client, timeout] () async throws -> (UInt, ByteBuffer?) in
+                    let response = try await client.execute(request, timeout: TimeAmount(timeout))
+                    guard response.status.code == 200 else { return (response.status.code, nil) }
+                    return (200, try await response.body.collect(upTo: Self.documentLimit))
+                }
+                guard let body else { return .failure(.status(location: url, code: code)) }
+                data = Data(buffer: body)
             } catch {
                 return .failure(.unreadable(location: url, reason: "\(error)"))
             }
@@ -60,8 +66,9 @@ struct MigrationStateSource {
         }
     }
 
-    /// JSON when it parses as JSON, otherwise YAML converted to the same JSON model (YAML
-    /// timestamps come back as strings so `since` is read by one parser).
+    /// JSON when it parses as JSON, otherwise YAML converted to the same JSON model. YAML
+    /// timestamps are not resolved: an unquoted `since` stays the text it was, read by the one
+    /// RFC 3339 parser (a Yams `Date` formatted back would drop fractional seconds).
     struct InvalidDocument: Error { let reason: String }
 
     static func parse(_ data: Data) throws(InvalidDocument) -> MigrationStateDocument {
@@ -71,7 +78,7 @@ struct MigrationStateSource {
         }
         let object: Any?
         do {
-            object = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+            object = try Yams.load(yaml: String(decoding: data, as: UTF8.self), Resolver.default.removing(.timestamp))
         } catch {
             throw InvalidDocument(reason: "neither JSON nor YAML: \(error)")
         }
@@ -90,7 +97,7 @@ struct MigrationStateSource {
 
     private static func jsonCompatible(_ value: Any) -> Any {
         switch value {
-        case let date as Date: date.formatted(.iso8601)
+        case let date as Date: date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))  // an explicit !!timestamp
         case let dictionary as [String: Any]: dictionary.mapValues(jsonCompatible)
         case let array as [Any]: array.map(jsonCompatible)
         case is NSNull: NSNull()

@@ -17,6 +17,9 @@ struct MigrationWatch {
     var accounting: MigrationAccounting
     var proxiedTotals: ProxiedCounterTotals
     private var timeLag = ReplicationTimeLag()
+    /// An agent restart seen in a scrape that could not be handed to the accounting (another
+    /// agent was down); reported with the next complete read.
+    private var agentRestartUnreported = false
     private(set) var watched: [TopicMapping]
     private(set) var lastGoodState: MigrationStateDocument?
 
@@ -62,19 +65,11 @@ struct MigrationWatch {
         let (sourceOffsets, destinationOffsets) = await (sourceRead, destinationRead)
 
         let destinationToSource = Dictionary(watched.map { ($0.destinationTopic, $0.sourceTopic) }, uniquingKeysWith: { first, _ in first })
-        var countersRestarted = false
-        for (target, page) in agentsNow.pages {
-            if case .success(let counters) = page {
-                countersRestarted = !proxiedTotals.observe(target: target, counters: counters, sourceTopics: destinationToSource).isEmpty || countersRestarted
-            } else if case .failure(let error) = page {
-                logger.warning("proxy agent did not answer", metadata: ["error": "\(error)"])
-            }
+        for case (_, .failure(let error)) in agentsNow.pages {
+            logger.warning("proxy agent did not answer", metadata: ["error": "\(error)"])
         }
-        let proxied: ProxiedRead? = agentsNow.allAnswered
-            ? ProxiedRead(readAt: agentsNow.readAt,
-                          recordsByTopic: proxiedTotals.totalsBySourceTopic.mapValues { Int64($0.records.rounded()) },
-                          countersRestarted: countersRestarted)
-            : nil
+        let proxied = Self.proxiedRead(agentsNow, sourceTopics: destinationToSource,
+                                       totals: &proxiedTotals, restartUnreported: &agentRestartUnreported)
 
         let stateDocument: MigrationStateDocument?
         switch stateNow {
@@ -107,6 +102,28 @@ struct MigrationWatch {
                     outcome: outcome, events: events)
     }
 
+    /// Folds one scrape of the agents into the corrected totals and makes the accounting's
+    /// view of it: nil unless every agent answered. A restart seen while another agent was down
+    /// is kept in `restartUnreported` and reported with the next complete read — the totals
+    /// absorbed it already, so it would otherwise never reach the accounting, which would count
+    /// the records the restarted agent lost from its counters as unproxied writes.
+    static func proxiedRead(
+        _ read: ProxyAgents.Read, sourceTopics: [String: String],
+        totals: inout ProxiedCounterTotals, restartUnreported: inout Bool
+    ) -> ProxiedRead? {
+        for (target, page) in read.pages {
+            if case .success(let counters) = page,
+               !totals.observe(target: target, counters: counters, sourceTopics: sourceTopics).isEmpty {
+                restartUnreported = true
+            }
+        }
+        guard read.allAnswered else { return nil }
+        defer { restartUnreported = false }
+        return ProxiedRead(readAt: read.readAt,
+                           recordsByTopic: totals.totalsBySourceTopic.mapValues { Int64($0.records.rounded()) },
+                           countersRestarted: restartUnreported)
+    }
+
     /// Expands `topics_regex` against the source's topic list (cached metadata, refreshed by
     /// its maximum age). An unreachable source keeps the last list.
     private mutating func refreshWatchedTopics() async {
@@ -125,7 +142,7 @@ struct MigrationWatch {
     }
 
     private mutating func timeLags(sourceOffsets: ClusterOffsets, destinationOffsets: ClusterOffsets, now: Date) async -> [String: Double] {
-        var lagging: [(partition: TopicPartition, destinationHighWatermark: Int64)] = []
+        var lagging: [ReplicationTimeLag.Lagging] = []
         var complete: Set<String> = []
         for mapping in watched {
             guard let sourceTopic = sourceOffsets.topics[mapping.sourceTopic], sourceTopic.isComplete,
@@ -135,7 +152,8 @@ struct MigrationWatch {
             for (index, offsets) in sourceTopic.partitions {
                 let destinationHWM = destinationTopic.partitions[index]?.highWatermark ?? 0
                 if offsets.highWatermark > destinationHWM {
-                    lagging.append((TopicPartition(topic: mapping.sourceTopic, partition: index), destinationHWM))
+                    lagging.append(.init(partition: TopicPartition(topic: mapping.sourceTopic, partition: index),
+                                         destinationHighWatermark: destinationHWM, sourceHighWatermark: offsets.highWatermark))
                 }
             }
         }

@@ -59,9 +59,14 @@ struct ProxyAgents {
         request.headers.add(name: "Accept", value: "text/plain;version=0.0.4, application/openmetrics-text;q=0.5")
         let body: ByteBuffer
         do {
-            let response = try await client.execute(request, timeout: TimeAmount(timeout))
-            guard response.status.code == 200 else { return .failure(.status(target: target, code: response.status.code)) }
-            body = try await response.body.collect(upTo: pageLimit)
+            // The whole exchange within `timeout`, body included: a stalled page must not hang the poll.
+            let (code, page) = try await withDeadline(timeout) { [request] () async throws -> (UInt, ByteBuffer?) in
+                let response = try await client.execute(request, timeout: TimeAmount(timeout))
+                guard response.status.code == 200 else { return (response.status.code, nil) }
+                return (200, try await response.body.collect(upTo: pageLimit))
+            }
+            guard let page else { return .failure(.status(target: target, code: code)) }
+            body = page
         } catch let error as NIOTooManyBytesError {
             _ = error
             return .failure(.tooLarge(target: target, limit: pageLimit))

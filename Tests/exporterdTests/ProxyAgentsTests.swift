@@ -1,0 +1,176 @@
+/// Scraping the proxy agents (CONTRACT §2 proxy_metrics, §5 proxy_counters_incomplete) against
+/// a real local HTTP server: every failure is typed per target, a slow agent costs at most the
+/// timeout, and the others' pages still come through.
+import AsyncHTTPClient
+import Diagnostics
+import Foundation
+import Hummingbird
+import Testing
+@testable import exporterd
+
+@Suite struct ProxyAgentsTests {
+    static func page(orders: Int, payments: Int) -> String {
+        """
+        # HELP kafka_proxy_produced_records_total Records acknowledged by the source.
+        # TYPE kafka_proxy_produced_records_total counter
+        kafka_proxy_produced_records_total{topic="orders",partition="0"} \(orders / 2)
+        kafka_proxy_produced_records_total{topic="orders",partition="1"} \(orders - orders / 2)
+        kafka_proxy_produced_records_total{topic="payments.eu",partition="0"} \(payments)
+        # TYPE kafka_proxy_produced_bytes_total counter
+        kafka_proxy_produced_bytes_total{topic="orders",partition="0"} \(orders * 100)
+        kafka_proxy_produced_bytes_total{topic="payments.eu",partition="0"} \(payments * 10)
+        # TYPE process_cpu_seconds_total counter
+        process_cpu_seconds_total 12.5
+
+        """
+    }
+
+    static func serving(_ body: String, contentType: String = "text/plain; version=0.0.4", status: HTTPResponse.Status = .ok)
+        -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+        { _, _ in Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body))) }
+    }
+
+    static func stalling(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await Task.sleep(for: .seconds(60))
+        return Response(status: .ok)
+    }
+
+    func agents(_ targets: [String], timeout: Duration = .seconds(2)) -> ProxyAgents {
+        ProxyAgents(settings: ProxyMetricsSettings(targets: targets, timeout: timeout), client: .shared)
+    }
+
+    /// A server with one route per page, all agents of one test.
+    func withAgents<T: Sendable>(_ configure: (Router<BasicRequestContext>) -> Void, _ body: (String) async throws -> T) async throws -> T {
+        try await withLocalHTTPServer(configure, body)
+    }
+
+    @Test func twoAgentsSummedPerSourceTopic() async throws {
+        let read = try await withAgents({ router in
+            router.get("/a", use: Self.serving(Self.page(orders: 10, payments: 3)))
+            router.get("/b", use: Self.serving(Self.page(orders: 5, payments: 0)))
+        }) { base in await agents([base + "/a", base + "/b"]).scrape() }
+        #expect(read.allAnswered)
+        #expect(read.pages.count == 2)
+        let a = try #require(read.pages.first { $0.key.hasSuffix("/a") }?.value)
+        #expect(try a.get()["orders"] == TopicCounters(records: 10, bytes: 1000))
+        #expect(try a.get()["payments.eu"] == TopicCounters(records: 3, bytes: 30))
+
+        var totals = ProxiedCounterTotals()
+        var restartUnreported = false
+        let proxied = try #require(MigrationWatch.proxiedRead(
+            read, sourceTopics: ["orders": "orders", "payments.eu": "payments"],
+            totals: &totals, restartUnreported: &restartUnreported))
+        #expect(proxied.recordsByTopic == ["orders": 15, "payments": 3])
+        #expect(totals.totals(forSourceTopic: "orders") == TopicCounters(records: 15, bytes: 1500))
+        #expect(!proxied.countersRestarted)
+    }
+
+    @Test func agentDownIsTypedAndMakesTheReadIncomplete() async throws {
+        let read = try await withAgents({ router in
+            router.get("/a", use: Self.serving(Self.page(orders: 1, payments: 1)))
+        }) { base in
+            // AsyncHTTPClient retries a refused connection until the deadline: keep it short.
+            await agents([base + "/a", refusedURL + "/metrics"], timeout: .milliseconds(300)).scrape()
+        }
+        #expect(!read.allAnswered)
+        guard case .failure(.unreachable(let target, _))? = read.pages[refusedURL + "/metrics"] else {
+            Issue.record("expected .unreachable, got \(String(describing: read.pages[refusedURL + "/metrics"]))")
+            return
+        }
+        #expect(target == refusedURL + "/metrics")
+        #expect(read.pages.values.filter { (try? $0.get()) != nil }.count == 1)
+
+        var totals = ProxiedCounterTotals()
+        var restartUnreported = false
+        #expect(MigrationWatch.proxiedRead(read, sourceTopics: ["orders": "orders"], totals: &totals, restartUnreported: &restartUnreported) == nil)
+    }
+
+    @Test func unparsablePageNamesTheTarget() async throws {
+        let read = try await withAgents({ router in
+            router.get("/bad", use: Self.serving("kafka_proxy_produced_records_total{topic=\"orders\" 12\n"))
+            router.get("/html", use: Self.serving("<html><body>login</body></html>", contentType: "text/html"))
+        }) { base in await agents([base + "/bad", base + "/html"]).scrape() }
+        #expect(!read.allAnswered)
+        for (target, page) in read.pages {
+            guard case .failure(.unparsable(let named, _)) = page else {
+                Issue.record("\(target): expected .unparsable, got \(page)")
+                continue
+            }
+            #expect(named == target)
+            if case .failure(let error) = page { #expect(error.description.hasPrefix(target)) }
+        }
+    }
+
+    @Test func non200IsStatus() async throws {
+        let read = try await withAgents({ router in
+            router.get("/metrics", use: Self.serving("unavailable", status: .serviceUnavailable))
+        }) { base in await agents([base + "/metrics", base + "/nowhere"]).scrape() }
+        guard case .failure(.status(_, let code))? = read.pages.first(where: { $0.key.hasSuffix("/metrics") })?.value else {
+            Issue.record("expected .status, got \(read.pages)")
+            return
+        }
+        #expect(code == 503)
+        guard case .failure(.status(_, 404))? = read.pages.first(where: { $0.key.hasSuffix("/nowhere") })?.value else {
+            Issue.record("expected 404, got \(read.pages)")
+            return
+        }
+    }
+
+    /// One agent slower than `proxy_metrics.timeout`: it fails, and the scrape of the others
+    /// completes within about the timeout, not the slow agent's time.
+    @Test func slowAgentTimesOutAndTheOthersStillAnswer() async throws {
+        let (read, elapsed) = try await withAgents({ router in
+            router.get("/fast", use: Self.serving(Self.page(orders: 2, payments: 2)))
+            router.get("/slow", use: Self.stalling)
+        }) { base in
+            let agents = agents([base + "/fast", base + "/slow"], timeout: .milliseconds(400))
+            return await timed(limit: .seconds(5)) { await agents.scrape() }
+        }
+        let pages = try #require(read?.pages)
+        #expect(elapsed < .milliseconds(1500), "\(elapsed)")
+        #expect((try? pages.first { $0.key.hasSuffix("/fast") }?.value.get()) != nil)
+        guard case .failure(.unreachable)? = pages.first(where: { $0.key.hasSuffix("/slow") })?.value else {
+            Issue.record("expected the slow agent to fail, got \(pages)")
+            return
+        }
+    }
+
+    /// Headers at once, then a page that never ends: the timeout covers the body too.
+    @Test func stalledBodyTimesOut() async throws {
+        let (read, elapsed) = try await withAgents({ router in
+            router.get("/trickle") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "# TYPE kafka_proxy_produced_records_total counter\n"))
+                    try await Task.sleep(for: .seconds(60))
+                    try await writer.finish(nil)
+                })
+            }
+        }) { base in
+            let agents = agents([base + "/trickle"], timeout: .milliseconds(400))
+            return await timed(limit: .seconds(5)) { await agents.scrape() }
+        }
+        #expect(elapsed < .milliseconds(1500), "\(elapsed)")
+        guard case .failure(.unreachable)? = read?.pages.values.first else {
+            Issue.record("expected a timeout, got \(String(describing: read?.pages))")
+            return
+        }
+    }
+
+    @Test func openMetricsPageAccepted() async throws {
+        let page = """
+            # TYPE kafka_proxy_produced_records counter
+            # HELP kafka_proxy_produced_records Records acknowledged by the source.
+            kafka_proxy_produced_records_total{topic="orders"} 42 1764000000.000
+            kafka_proxy_produced_records_created{topic="orders"} 1763990000.0
+            # TYPE kafka_proxy_produced_bytes counter
+            kafka_proxy_produced_bytes_total{topic="orders"} 4200
+            # EOF
+
+            """
+        let read = try await withAgents({ router in
+            router.get("/om", use: Self.serving(page, contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"))
+        }) { base in await agents([base + "/om"]).scrape() }
+        #expect(read.allAnswered, "\(read.pages)")
+        #expect(try read.pages.values.first?.get()["orders"] == TopicCounters(records: 42, bytes: 4200))
+    }
+}
