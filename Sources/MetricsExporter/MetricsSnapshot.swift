@@ -207,7 +207,8 @@ public struct ProxyTargetMetrics: Sendable, Hashable {
         self.up = up
     }
 
-    static func withoutCredentials(_ target: String) -> String {
+    /// The URL with any user:password part removed, for labels, logs and errors.
+    public static func withoutCredentials(_ target: String) -> String {
         guard target.contains("@"), var components = URLComponents(string: target),
             components.user != nil || components.password != nil
         else { return target }

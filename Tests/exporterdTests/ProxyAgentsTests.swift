@@ -174,3 +174,12 @@ import Testing
         #expect(try read.pages.values.first?.get()["orders"] == TopicCounters(records: 42, bytes: 4200))
     }
 }
+
+@Suite struct ProxyAgentsRedactionTests {
+    /// A target URL with basic-auth credentials must not leak them into logs through errors.
+    @Test func errorsNeverShowURLCredentials() {
+        let error = ProxyAgents.ScrapeError.status(target: "http://scraper:hunter2@agent-1:8080/metrics", code: 401)
+        #expect(!error.description.contains("hunter2"))
+        #expect(error.description.contains("agent-1:8080"))
+    }
+}

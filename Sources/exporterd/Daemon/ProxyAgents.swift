@@ -4,6 +4,7 @@
 import AsyncHTTPClient
 import Diagnostics
 import Foundation
+import MetricsExporter
 import NIOCore
 
 struct ProxyAgents {
@@ -13,14 +14,17 @@ struct ProxyAgents {
         case unparsable(target: String, ExpositionError)
         case tooLarge(target: String, limit: Int)
 
+        /// Never shows a user:password a target URL may carry (secrets stay out of logs).
         var description: String {
             switch self {
-            case .unreachable(let target, let reason): "\(target): unreachable: \(reason)"
-            case .status(let target, let code): "\(target): HTTP \(code)"
-            case .unparsable(let target, let error): "\(target): not a Prometheus text page: \(error)"
-            case .tooLarge(let target, let limit): "\(target): page larger than \(limit) bytes"
+            case .unreachable(let target, let reason): "\(Self.shown(target)): unreachable: \(reason)"
+            case .status(let target, let code): "\(Self.shown(target)): HTTP \(code)"
+            case .unparsable(let target, let error): "\(Self.shown(target)): not a Prometheus text page: \(error)"
+            case .tooLarge(let target, let limit): "\(Self.shown(target)): page larger than \(limit) bytes"
             }
         }
+
+        private static func shown(_ target: String) -> String { ProxyTargetMetrics.withoutCredentials(target) }
     }
 
     /// One scrape of all agents.
