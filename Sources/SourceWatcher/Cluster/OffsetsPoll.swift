@@ -42,15 +42,16 @@ extension KafkaCluster {
             result.duration = clock.now - started
             return result
         }
-        var watched: [TopicPartition] = []
+        var collected: [TopicPartition] = []
         for topic in topics {
             if let partitions = metadata.partitions(of: topic) {
                 result.topics[topic] = .init(partitionCount: partitions.count)
-                watched += partitions
+                collected += partitions
             } else {
                 result.topics[topic] = .init(partitionCount: nil, topicFailure: .topicNotFound(cluster: name, topic: topic))
             }
         }
+        let watched = collected  // grouped by topic, in `topics` order
 
         async let latestAnswer = listOffsets(watched, query: .latest, metadata: metadata)
         async let earliestAnswer = includeLogStartOffsets
@@ -75,19 +76,29 @@ extension KafkaCluster {
             }
         }
 
-        for partition in watched {
-            if let answer = latest.offsets[partition] {
-                if includeLogStartOffsets, let failure = earliest.failures[partition] {
-                    result.topics[partition.topic]?.failures[partition.partition] = failure
-                    continue
+        // Each topic's answer is built locally and stored once: writing partition by partition
+        // through `result.topics[topic]?` would risk copying the topic's table on every write.
+        var index = watched.startIndex
+        while index < watched.endIndex {
+            let topic = watched[index].topic
+            var entry = result.topics[topic] ?? .init(partitionCount: nil)
+            while index < watched.endIndex, watched[index].topic == topic {
+                let partition = watched[index]
+                index += 1
+                if let answer = latest.offsets[partition] {
+                    if includeLogStartOffsets, let failure = earliest.failures[partition] {
+                        entry.failures[partition.partition] = failure
+                        continue
+                    }
+                    entry.partitions[partition.partition] = PartitionOffsets(
+                        highWatermark: answer.offset,
+                        logStartOffset: includeLogStartOffsets ? earliest.offsets[partition]?.offset : nil,
+                        leader: answer.leader)
+                } else {
+                    entry.failures[partition.partition] = latest.failures[partition] ?? .missingFromAnswer
                 }
-                result.topics[partition.topic]?.partitions[partition.partition] = PartitionOffsets(
-                    highWatermark: answer.offset,
-                    logStartOffset: includeLogStartOffsets ? earliest.offsets[partition]?.offset : nil,
-                    leader: answer.leader)
-            } else {
-                result.topics[partition.topic]?.failures[partition.partition] = latest.failures[partition] ?? .missingFromAnswer
             }
+            result.topics[topic] = entry
         }
         result.errors += latest.errors + earliest.errors
         result.duration = clock.now - started
