@@ -17,6 +17,14 @@ extension MigrationStore {
         guard descriptor >= 0 else {
             throw .cannotOpen(path: database, reason: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))")
         }
+        // A lock we just released can still be held for a moment by a child process that was
+        // being spawned (it shares the descriptor between fork and exec, O_CLOEXEC or not), so
+        // an occupied lock is retried for a second before it means "another exporterd".
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK, attempts < 20 {
+            attempts += 1
+            usleep(50_000)
+        }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK
                 ? "another exporterd is using this data_dir (\(lockPath) is locked)"
