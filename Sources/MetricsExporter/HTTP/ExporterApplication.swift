@@ -6,12 +6,14 @@ import Logging
 
 public func buildApplication(
     state: some ExporterStateProvider,
+    events: any MigrationEventSource = NoMigrationEvents(),
+    broadcaster: EventBroadcaster = EventBroadcaster(),
     host: String,
     port: Int,
     logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(state: state),
+        router: buildRouter(state: state, events: events, broadcaster: broadcaster),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "exporterd"),
         logger: logger)
 }

@@ -1,13 +1,25 @@
 /// The exporter's HTTP routes (CONTRACT §7) on a Hummingbird router: `/metrics`, `/healthz`,
 /// `/readyz`. Routes only read an `ExporterStateProvider`, so they are tested with
 /// `app.test(.router)` and a fixed snapshot, without a port or a poll loop.
-/// The status API (`/api/v1/*`) and the status page will be added here as further groups.
+/// The JSON API (`/api/v1/*`, `API/APIRoutes.swift`) reads stored events through a
+/// `MigrationEventSource` and live ones from an `EventBroadcaster`. The status page will be
+/// added here as a further group.
 import Hummingbird
 
-public func buildRouter(state: some ExporterStateProvider) -> Router<BasicRequestContext> {
+/// - Parameters:
+///   - events: the daemon's event store; `NoMigrationEvents` serves an empty list.
+///   - broadcaster: where the poll loop publishes each commit's events for the SSE clients.
+///   - heartbeatInterval: time between `: keep-alive` comments on an idle event stream.
+public func buildRouter(
+    state: some ExporterStateProvider,
+    events: any MigrationEventSource = NoMigrationEvents(),
+    broadcaster: EventBroadcaster = EventBroadcaster(),
+    heartbeatInterval: Duration = .seconds(15)
+) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     addMetricsRoute(to: router, state: state)
     addHealthRoutes(to: router, state: state)
+    addAPIRoutes(to: router, state: state, events: events, broadcaster: broadcaster, heartbeatInterval: heartbeatInterval)
     return router
 }
 
