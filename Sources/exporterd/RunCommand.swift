@@ -49,11 +49,14 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger)
 
         let state = ExporterState()
+        let broadcaster = EventBroadcaster()
         let poller = PollService(
-            watch: watch, store: store, state: state, interval: settings.pollInterval,
+            watch: watch, store: store, state: state, broadcaster: broadcaster, interval: settings.pollInterval,
             exportPartitionMetrics: settings.diagnostics.exportPartitionMetrics,
             eventCounts: restored.eventCounts, logger: logger)
-        let http = buildApplication(state: state, host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
+        let http = buildApplication(
+            state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
+            host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: http), .init(service: poller)],
             gracefulShutdownSignals: [.sigterm, .sigint],

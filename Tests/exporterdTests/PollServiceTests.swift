@@ -49,7 +49,7 @@ import Testing
                 proxiedTotals: ProxiedCounterTotals(), logger: logger)
             let store = try await MigrationStore.open(dataDirectory: directory.appendingPathComponent("data").path, logger: logger)
             let state = ExporterState()
-            let service = PollService(watch: watch, store: store, state: state, interval: .seconds(5),
+            let service = PollService(watch: watch, store: store, state: state, broadcaster: EventBroadcaster(), interval: .seconds(5),
                                       exportPartitionMetrics: false, eventCounts: [:], logger: logger)
             await service.pollOnce()
             let first = state.latestSnapshot()

@@ -14,6 +14,7 @@ final class PollService: Service, @unchecked Sendable {
     private var watch: MigrationWatch
     private let store: MigrationStore
     private let state: ExporterState
+    private let broadcaster: EventBroadcaster
     private let interval: Duration
     private let exportPartitionMetrics: Bool
     private let logger: Logger
@@ -22,11 +23,12 @@ final class PollService: Service, @unchecked Sendable {
     private var sourceHealth = ClusterMetrics()
     private var destinationHealth = ClusterMetrics()
 
-    init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, interval: Duration,
+    init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, broadcaster: EventBroadcaster, interval: Duration,
          exportPartitionMetrics: Bool, eventCounts: [MigrationEventType: Int64], logger: Logger) {
         self.watch = watch
         self.store = store
         self.state = state
+        self.broadcaster = broadcaster
         self.interval = interval
         self.exportPartitionMetrics = exportPartitionMetrics
         self.eventCounts = eventCounts
@@ -42,6 +44,7 @@ final class PollService: Service, @unchecked Sendable {
             if next < clock.now { next = clock.now }  // a slow poll delays the next, never bunches them
             try? await cancelWhenGracefulShutdown { [next] in try await Task.sleep(until: next, clock: clock) }
         }
+        broadcaster.finishAll()
         do {
             try await store.close()
         } catch {
@@ -60,6 +63,8 @@ final class PollService: Service, @unchecked Sendable {
                 events: pendingEvents, at: poll.at)
             // Events of a poll whose commit failed stay pending and go out with the next commit.
             pendingEvents.removeAll()
+            // SSE clients get committed events only, so a replay from the store never disagrees.
+            broadcaster.publish(stored.compactMap { try? EventPayload(stored: $0) })
             for event in stored {
                 eventCounts[event.event.type, default: 0] += 1
                 logger.notice("migration event", metadata: [
