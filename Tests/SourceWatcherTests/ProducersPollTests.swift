@@ -159,6 +159,22 @@ import Testing
         }
     }
 
+    @Test func aMovedLeaderIsFoundWithinTheSamePoll() async throws {
+        try await withCluster { fake, cluster in
+            #expect(await cluster.describeProducers(of: ["orders"]).producers?.isComplete == true)
+            // Partition 0 moves from broker 1 to broker 2; the cluster's metadata still says 1.
+            fake.layout.change(tp("orders", 0)) { $0.leader = 2 }
+            for broker in fake.brokers { broker.forgetReceived() }
+
+            let read = await cluster.describeProducers(of: ["orders"])
+            let producers = try #require(read.producers)
+            #expect(producers.isComplete)
+            #expect(producers.producers(of: tp("orders", 0)) == [ActiveProducer(Self.direct)])
+            let retried = try #require(fake.broker(2).received(.describeProducers).last)
+            #expect(Self.asked(retried) == [tp("orders", 0)])
+        }
+    }
+
     @Test func aMissingTopicFailsOnlyThatTopic() async throws {
         try await withCluster { _, cluster in
             let read = await cluster.describeProducers(of: ["orders", "nope"])
