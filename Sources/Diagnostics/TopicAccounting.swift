@@ -256,6 +256,7 @@ public struct TopicAccounting: Sendable {
             read, at: poll.at, window: configuration.recentWindow,
             watching: snapshot.state?.forbidsDirectProducers == true)
         snapshot.directProducers = tracking
+        guard !fresh.isEmpty else { return [] }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fresh.compactMap { entries in
