@@ -35,11 +35,16 @@ public struct TopicRead: Sendable, Hashable {
     public var destinationHighWatermarks: [Int32: Int64]?
     /// Replication time lag computed by the I/O layer (Fetch of the first unreplicated record).
     public var timeLagSeconds: Double?
+    /// DescribeProducers on the source; nil when not read this poll (or not every partition
+    /// answered): the last read then stands.
+    public var directProducers: DirectProducers?
 
     public init(
         topic: String, sourceReadAt: Date, sourceHighWatermarks: [Int32: Int64]?,
-        destinationHighWatermarks: [Int32: Int64]?, timeLagSeconds: Double? = nil
+        destinationHighWatermarks: [Int32: Int64]?, timeLagSeconds: Double? = nil,
+        directProducers: DirectProducers? = nil
     ) {
+        self.directProducers = directProducers
         self.topic = topic
         self.sourceReadAt = sourceReadAt
         self.sourceHighWatermarks = sourceHighWatermarks

@@ -25,6 +25,8 @@ public struct TopicSnapshot: Sendable, Hashable, Codable {
     var drain = DrainProgress()
     var lastResetAt: Date?
     var lastInvalidTransitionAt: Date?
+    /// Optional so snapshots stored before direct producers were tracked still decode.
+    var directProducers: DirectProducerTracking?
 
     init(topic: String) {
         self.topic = topic
@@ -105,7 +107,10 @@ public struct TopicAccounting: Sendable {
             events += countPostMigration(sourceOffsets: sourceOffsets, at: poll.at)
         }
 
-        // 6. Lags, from reads where both clusters answered fully.
+        // 6. Direct producers: read independently of everything else (DescribeProducers).
+        events += observeDirectProducers(poll)
+
+        // 7. Lags, from reads where both clusters answered fully.
         let lagsKnown = updateLags(poll)
         if snapshot.state == .migrating, lagsKnown, poll.stateSourceUp, let lag = snapshot.offsetLag {
             snapshot.drain.observe(offsetLag: lag, at: poll.at, configuration: configuration)
@@ -210,6 +215,10 @@ public struct TopicAccounting: Sendable {
         if isActive(snapshot.lastResetAt, at: poll.at) { diagnostics.insert(.sourceTopicReset) }
         if isActive(snapshot.lastInvalidTransitionAt, at: poll.at) { diagnostics.insert(.invalidTransition) }
         if !agentsUp { diagnostics.insert(.proxyCountersIncomplete) }
+        let producers = snapshot.directProducers ?? DirectProducerTracking()
+        if state?.forbidsDirectProducers == true, producers.active(at: poll.at, window: configuration.recentWindow) {
+            diagnostics.insert(.directSourceProducers)
+        }
         // Cutover diagnostics only on this poll's complete data: nothing fires on a gap.
         let fresh = lagsKnown && poll.stateSourceUp
         if state == .migrating, fresh {
@@ -234,7 +243,35 @@ public struct TopicAccounting: Sendable {
             timeLagSeconds: complete ? nil : snapshot.timeLagSeconds,
             unproxiedSourceRecords: snapshot.unproxied.records,
             postMigrationSourceRecords: snapshot.postMigration.records,
-            diagnostics: diagnostics, cutoverReady: cutoverReady, advanced: advanced)
+            diagnostics: diagnostics, cutoverReady: cutoverReady, advanced: advanced,
+            directProducers: producers.latest, directProducersSupported: producers.supported)
+    }
+
+    /// DIRECT_PRODUCER_DETECTED once per producer id seen writing recently while the proxy
+    /// should be the topic's only writer.
+    private mutating func observeDirectProducers(_ poll: TopicPoll) -> [MigrationEvent] {
+        guard let read = poll.read.directProducers else { return [] }
+        var tracking = snapshot.directProducers ?? DirectProducerTracking()
+        let fresh = tracking.observe(
+            read, at: poll.at, window: configuration.recentWindow,
+            watching: snapshot.state?.forbidsDirectProducers == true)
+        snapshot.directProducers = tracking
+        guard !fresh.isEmpty else { return [] }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fresh.compactMap { entries in
+            guard let latest = entries.max(by: { ($0.lastTimestamp ?? .distantPast) < ($1.lastTimestamp ?? .distantPast) }) else {
+                return nil
+            }
+            var details: [String: EventDetail] = [
+                "producer_id": .integer(latest.producerId),
+                "producer_epoch": .integer(Int64(latest.producerEpoch)),
+                "partition": .integer(Int64(latest.partition)),
+                "partitions": .text(Set(entries.map(\.partition)).sorted().map(String.init).joined(separator: ",")),
+            ]
+            if let lastWrite = latest.lastTimestamp { details["last_write"] = .text(formatter.string(from: lastWrite)) }
+            return diagnosticEvent(.directProducerDetected, at: poll.at, details: details)
+        }
     }
 
     /// When the current MIGRATING period times out.

@@ -3,10 +3,11 @@
 import Foundation
 
 /// Names as in `kafka_migration_diagnostic_active{diagnostic=…}` (CONTRACT §5).
-/// direct_source_producers is decided from DescribeProducers elsewhere.
 public enum Diagnostic: String, Sendable, Hashable, Codable, CaseIterable {
     case unproxiedSourceWrites = "unproxied_source_writes"
     case postMigrationSourceWrites = "post_migration_source_writes"
+    /// From `TopicRead.directProducers` (DescribeProducers on the source).
+    case directSourceProducers = "direct_source_producers"
     case migrationStalled = "migration_stalled"
     case migrationTimeoutRisk = "migration_timeout_risk"
     case proxyCountersIncomplete = "proxy_counters_incomplete"
@@ -43,6 +44,11 @@ public struct TopicStatus: Sendable, Hashable {
     public var cutoverReady: Bool
     /// This poll advanced the topic's accounting (every input it needs answered).
     public var advanced: Bool
+    /// The producers the last DescribeProducers read listed on the source (partition, then id),
+    /// recent or not; empty when none or not read.
+    public var directProducers: [ProducerInfo] = []
+    /// nil until DescribeProducers was read; false when the source lacks it ("not checked").
+    public var directProducersSupported: Bool? = nil
 }
 
 /// The result of one poll for one topic.

@@ -112,8 +112,9 @@ public struct TopicMetrics: Sendable, Hashable {
         self.cutoverReady = cutoverReady
     }
 
-    /// From the accounting's status for this poll. `directSourceProducers` comes from
-    /// DescribeProducers, which the accounting does not see.
+    /// From the accounting's status for this poll. The accounting decides `directSourceProducers`
+    /// itself when its `TopicRead` carries `directProducers`; the flag adds it for callers that
+    /// decide it elsewhere.
     public init(
         status: TopicStatus,
         destinationTopic: String,
@@ -134,8 +135,7 @@ public struct TopicMetrics: Sendable, Hashable {
     }
 }
 
-/// Every diagnostic name of CONTRACT §5, in its order. Wider than `Diagnostic` by
-/// `direct_source_producers`, which is decided from DescribeProducers outside the accounting;
+/// Every diagnostic name of CONTRACT §5, in its order (the same names as `Diagnostic`);
 /// `kafka_migration_diagnostic_active` shows all of them, 1 or 0, for every topic.
 public enum TopicDiagnostic: String, Sendable, Hashable, CaseIterable {
     case unproxiedSourceWrites = "unproxied_source_writes"
@@ -151,6 +151,7 @@ public enum TopicDiagnostic: String, Sendable, Hashable, CaseIterable {
         switch diagnostic {
         case .unproxiedSourceWrites: self = .unproxiedSourceWrites
         case .postMigrationSourceWrites: self = .postMigrationSourceWrites
+        case .directSourceProducers: self = .directSourceProducers
         case .migrationStalled: self = .migrationStalled
         case .migrationTimeoutRisk: self = .migrationTimeoutRisk
         case .proxyCountersIncomplete: self = .proxyCountersIncomplete
