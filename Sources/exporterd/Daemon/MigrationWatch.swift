@@ -62,7 +62,8 @@ struct MigrationWatch {
 
         async let sourceRead = source.readOffsets(of: watched.map(\.sourceTopic))
         async let destinationRead = destination.readOffsets(of: Array(Set(watched.map(\.destinationTopic))))
-        let (sourceOffsets, destinationOffsets) = await (sourceRead, destinationRead)
+        async let producersRead = source.describeProducers(of: watched.map(\.sourceTopic))
+        let (sourceOffsets, destinationOffsets, producers) = await (sourceRead, destinationRead, producersRead)
 
         let destinationToSource = Dictionary(watched.map { ($0.destinationTopic, $0.sourceTopic) }, uniquingKeysWith: { first, _ in first })
         for case (_, .failure(let error)) in agentsNow.pages {
@@ -88,7 +89,8 @@ struct MigrationWatch {
                 sourceReadAt: sourceOffsets.readAt,
                 sourceHighWatermarks: highWatermarks(sourceOffsets.topics[mapping.sourceTopic]),
                 destinationHighWatermarks: highWatermarks(destinationOffsets.topics[mapping.destinationTopic]),
-                timeLagSeconds: lags[mapping.sourceTopic])
+                timeLagSeconds: lags[mapping.sourceTopic],
+                directProducers: Self.directProducers(producers, topic: mapping.sourceTopic))
         }
         let outcome = accounting.observe(PollObservation(at: at, proxied: proxied, stateDocument: stateDocument, topics: reads))
         var events = outcome.events
@@ -133,6 +135,20 @@ struct MigrationWatch {
             watched = try selection.resolve(sourceTopics: metadata.topicNames)
         } catch {
             logger.warning("cannot list source topics for topics_regex", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// DescribeProducers as the engine takes it: a broker without the API is "not checked",
+    /// an incomplete read is no read (the last complete one stays in force).
+    static func directProducers(_ read: ProducersRead, topic: String) -> DirectProducers? {
+        switch read {
+        case .unsupported: return .unsupported
+        case .read(let cluster):
+            guard let all = cluster.topics[topic]?.allProducers else { return nil }
+            return .producers(all.map {
+                ProducerInfo(producerId: $0.producer.producerId, producerEpoch: $0.producer.producerEpoch,
+                             lastTimestampMs: $0.producer.lastTimestamp, partition: $0.partition)
+            })
         }
     }
 
