@@ -122,6 +122,47 @@ import Testing
         }
     }
 
+    /// Over a real socket: the response streams (chunked) and ends when the stream is finished.
+    @Test func streamsOverTCP() async throws {
+        let broadcaster = EventBroadcaster()
+        let store = FakeEventStore(EventFixtures.sequence(1...2))
+        let app = Application(
+            router: buildRouter(state: ExporterState(), events: store, broadcaster: broadcaster),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            async let response = client.executeRequest(
+                uri: "/api/v1/events/stream", method: .get, headers: [.lastEventID: "1"], body: nil)
+            try await Self.eventually("the replay") { await store.queries.count == 1 }
+            await store.append(EventFixtures.sequence(3...3))
+            broadcaster.publish(EventFixtures.sequence(3...3))
+            broadcaster.finishAll()
+            let result = try await response
+            #expect(result.headers[.contentType] == "text/event-stream")
+            #expect(Self.messages(String(buffer: result.body)).map(\.id) == [2, 3])
+        }
+    }
+
+    /// A client that goes away (curl hanging up) is unsubscribed, at the latest by the next
+    /// heartbeat write.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func aClientThatHangsUpIsUnsubscribed() async throws {
+        let broadcaster = EventBroadcaster()
+        let app = Application(
+            router: buildRouter(state: ExporterState(), broadcaster: broadcaster, heartbeatInterval: .milliseconds(10)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-sN", "--max-time", "1", "http://127.0.0.1:\(client.port!)/api/v1/events/stream"]
+            curl.standardOutput = FileHandle.nullDevice
+            try curl.run()
+            try await Self.eventually("the subscription") { broadcaster.subscriberCount == 1 }
+            try await Self.eventually("curl to give up") { !curl.isRunning }
+            try await Self.eventually("the unsubscription") { broadcaster.subscriberCount == 0 }
+            broadcaster.finishAll()
+        }
+    }
+
     @Test(arguments: [
         ("/api/v1/events/stream", ["Last-Event-ID": "x"], "Last-Event-ID"),
         ("/api/v1/events/stream", ["Last-Event-ID": "-1"], "Last-Event-ID"),
