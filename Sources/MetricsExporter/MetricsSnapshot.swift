@@ -77,6 +77,9 @@ public struct TopicMetrics: Sendable, Hashable {
     public var diagnostics: Set<TopicDiagnostic>
     /// Shown only for PROXY topics.
     public var cutoverReady: Bool
+    /// Idempotent producers DescribeProducers saw writing to the topic on the source (the
+    /// status API lists them; `direct_source_producers` is decided by the accounting).
+    public var directProducers: [ProducerInfo] = []
 
     public init(
         topic: String,
@@ -132,6 +135,7 @@ public struct TopicMetrics: Sendable, Hashable {
             unproxiedSourceRecords: status.unproxiedSourceRecords,
             postMigrationSourceRecords: status.postMigrationSourceRecords,
             diagnostics: diagnostics, cutoverReady: status.cutoverReady)
+        self.directProducers = status.directProducers
     }
 }
 

@@ -1,6 +1,7 @@
 /// `docs/openapi.yaml` against the real routes: each JSON answer of the router (status,
 /// events, errors) is validated against the schema the document gives for that path and
 /// status code, with `JSONSchemaChecker`. The checker is first shown to reject what it must.
+import Diagnostics
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -61,7 +62,30 @@ import Testing
         #expect(!checker.violations(of: try JSONValue.parse(json: #"{"events":{}}"#), against: "EventList").isEmpty)
     }
 
-    @Test(arguments: [MetricsFixtures.golden, MetricsSnapshot.beforeFirstPoll])
+    /// The golden snapshot with a direct producer on payments.eu (one with a known last write,
+    /// one without), so the `producers` schema is checked against real output too.
+    static let withProducers: MetricsSnapshot = {
+        var snapshot = MetricsFixtures.golden
+        if let index = snapshot.topics.firstIndex(where: { $0.topic == "payments.eu" }) {
+            snapshot.topics[index].directProducers = [
+                ProducerInfo(producerId: 4001, producerEpoch: 3, lastTimestamp: MetricsFixtures.tenOClock, partition: 0),
+                ProducerInfo(producerId: 4002, producerEpoch: 0, lastTimestamp: nil, partition: 0),
+            ]
+        }
+        return snapshot
+    }()
+
+    @Test func statusListsDirectProducers() async throws {
+        let app = Application(router: buildRouter(state: ExporterState(initial: Self.withProducers)))
+        try await app.test(.router) { client in
+            let response = try await client.executeRequest(uri: "/api/v1/status", method: .get, headers: [:], body: nil)
+            let body = String(buffer: response.body)
+            #expect(body.contains(#""producer_id":4001"#) || body.contains(#""producer_id" : 4001"#))
+            #expect(body.contains("4002"))
+        }
+    }
+
+    @Test(arguments: [MetricsFixtures.golden, MetricsSnapshot.beforeFirstPoll, Self.withProducers])
     func statusConforms(snapshot: MetricsSnapshot) async throws {
         let document = try Self.loadDocument()
         let app = Application(router: buildRouter(state: ExporterState(initial: snapshot)))

@@ -2,6 +2,7 @@
 /// lags, counters and diagnostics. Keys are snake_case and every key is always present: an
 /// unknown value is an explicit `null`, never a missing key. The shape is written down in
 /// `docs/openapi.yaml` (`Status`), and a test checks the two agree.
+import Diagnostics
 import Foundation
 
 struct StatusDocument: Encodable {
@@ -50,14 +51,22 @@ struct StatusDocument: Encodable {
     }
 
     /// A direct idempotent producer seen by DescribeProducers (§5 direct_source_producers).
-    /// The snapshot does not carry them yet, so `producers` is always empty for now.
     struct Producer: Encodable {
         var producerID: Int64
+        var producerEpoch: Int32
         var partition: Int32
         var lastWrite: String?
 
+        init(_ info: ProducerInfo) {
+            producerID = info.producerId
+            producerEpoch = info.producerEpoch
+            partition = info.partition
+            lastWrite = info.lastTimestamp.map(rfc3339)
+        }
+
         enum CodingKeys: String, CodingKey {
             case producerID = "producer_id"
+            case producerEpoch = "producer_epoch"
             case partition
             case lastWrite = "last_write"
         }
@@ -65,6 +74,7 @@ struct StatusDocument: Encodable {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(producerID, forKey: .producerID)
+            try c.encode(producerEpoch, forKey: .producerEpoch)
             try c.encode(partition, forKey: .partition)
             try c.encode(lastWrite, forKey: .lastWrite)
         }
@@ -104,7 +114,7 @@ struct StatusDocument: Encodable {
             cutoverReady = metrics.cutoverReady
             // In §5 order, so the list is stable.
             diagnostics = TopicDiagnostic.allCases.filter { metrics.diagnostics.contains($0) }.map(\.rawValue)
-            producers = []
+            producers = metrics.directProducers.map(Producer.init)
         }
 
         enum Key: String, CodingKey {
