@@ -12,8 +12,11 @@ struct StoreEventSource: MigrationEventSource {
 }
 
 extension EventPayload {
+    /// Sorted keys: the same event always renders to the same bytes, in the API and on SSE.
     init(stored: StoredEvent) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         self.init(seq: stored.seq, topic: stored.event.topic,
-                  json: String(decoding: try JSONEncoder().encode(stored), as: UTF8.self))
+                  json: String(decoding: try encoder.encode(stored), as: UTF8.self))
     }
 }
