@@ -121,14 +121,8 @@ extension KafkaCluster {
                 return outcome
             }
         }
-        var byLeader: [Int32: (address: BrokerAddress, partitions: [TopicPartition])] = [:]
-        for partition in partitions {
-            guard let leader = layout.leader(of: partition) else {
-                outcome.failures[partition] = .noLeader
-                continue
-            }
-            byLeader[leader.id, default: (leader.address, [])].partitions.append(partition)
-        }
+        let (byLeader, leaderless) = layout.groupedByLeader(partitions)
+        for partition in leaderless { outcome.failures[partition] = .noLeader }
         // Whole milliseconds of the timeout (`components.seconds` alone would turn 300 ms into 0).
         let timeoutMs = Int32(clamping: Int64(settings.requestTimeout / .milliseconds(1)))
         await withTaskGroup(of: ListOffsetsOutcome.self) { group in

@@ -161,14 +161,8 @@ extension KafkaCluster {
     /// DescribeProducers for `partitions`, one request per leader, all leaders concurrently.
     func describeProducers(_ partitions: [TopicPartition], metadata: ClusterMetadata) async -> DescribeProducersOutcome {
         var outcome = DescribeProducersOutcome()
-        var byLeader: [Int32: (address: BrokerAddress, partitions: [TopicPartition])] = [:]
-        for partition in partitions {
-            guard let leader = metadata.leader(of: partition) else {
-                outcome.failures[partition] = .noLeader
-                continue
-            }
-            byLeader[leader.id, default: (leader.address, [])].partitions.append(partition)
-        }
+        let (byLeader, leaderless) = metadata.groupedByLeader(partitions)
+        for partition in leaderless { outcome.failures[partition] = .noLeader }
         await withTaskGroup(of: DescribeProducersOutcome.self) { group in
             for entry in byLeader.values {
                 group.addTask { await self.describeProducers(entry.partitions, address: entry.address) }

@@ -81,10 +81,12 @@ final class PollService: Service, @unchecked Sendable {
         destinationHealth.record(poll.destinationOffsets)
         let destinations = Dictionary(poll.watched.map { ($0.sourceTopic, $0.destinationTopic) }, uniquingKeysWith: { first, _ in first })
         let statuses = Dictionary(poll.outcome.topics.map { ($0.topic, $0) }, uniquingKeysWith: { _, last in last })
+        // Summed once: per-topic lookups would each walk every agent's entries (quadratic at 10k topics).
+        let proxied = watch.proxiedTotals.totalsBySourceTopic
         let topics = poll.watched.compactMap { mapping -> TopicMetrics? in
             guard let status = statuses[mapping.sourceTopic] else { return nil }
             return TopicMetrics(status: status, destinationTopic: destinations[mapping.sourceTopic] ?? mapping.sourceTopic,
-                                proxied: watch.proxiedTotals.totals(forSourceTopic: mapping.sourceTopic))
+                                proxied: proxied[mapping.sourceTopic] ?? TopicCounters())
         }
         let targets = watch.agents.settings.targets.map { target in
             ProxyTargetMetrics(target: target, up: { if case .success = poll.agents.pages[target] { true } else { false } }())
