@@ -10,16 +10,16 @@ import NIOCore
 func snapshot(topics topicCount: Int, partitionsPerTopic: Int, partitionMetrics: Bool) -> MetricsSnapshot {
     let states: [MigrationState] = [.reject, .proxy, .migrating, .complete]
     let since = Date(timeIntervalSince1970: 1_764_064_800)
-    var topics: [TopicMetrics] = []
+    var topics: [TopicStatus] = []
     topics.reserveCapacity(topicCount)
     for index in 0..<topicCount {
         let state = states[index % states.count]
         var lags: [Int32: Int64] = [:]
         for partition in 0..<partitionsPerTopic { lags[Int32(partition)] = Int64(index % 97 + partition) }
         let name = "payments.eu-west.orders-\(index)"
-        let diagnostics: Set<TopicDiagnostic> = index % 50 == 0 ? [.unproxiedSourceWrites, .directSourceProducers] : []
+        let diagnostics: Set<Diagnostic> = index % 50 == 0 ? [.unproxiedSourceWrites, .directSourceProducers] : []
         let offsets = Int64(1_000_000 + index * 37)
-        topics.append(TopicMetrics(
+        topics.append(TopicStatus(
             topic: name, destinationTopic: name + "-v2", state: state,
             since: since.addingTimeInterval(Double(index)),
             sourceOffsets: offsets, destinationOffsets: offsets - 1_000,

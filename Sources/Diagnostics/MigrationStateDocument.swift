@@ -166,14 +166,3 @@ private struct RawEvent: Decodable {
     var type: String?
     var at: String?
 }
-
-/// RFC 3339 times with or without fractional seconds, any offset.
-enum RFC3339 {
-    static func date(from text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-}

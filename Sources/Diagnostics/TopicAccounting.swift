@@ -244,7 +244,8 @@ public struct TopicAccounting: Sendable {
             unproxiedSourceRecords: snapshot.unproxied.records,
             postMigrationSourceRecords: snapshot.postMigration.records,
             diagnostics: diagnostics, cutoverReady: cutoverReady, advanced: advanced,
-            directProducers: producers.latest, directProducersSupported: producers.supported)
+            directProducers: producers.latest,
+            directProducersCheck: producers.supported.map { $0 ? .checked : .unsupported } ?? .notRead)
     }
 
     /// DIRECT_PRODUCER_DETECTED once per producer id seen writing recently while the proxy
@@ -257,8 +258,6 @@ public struct TopicAccounting: Sendable {
             watching: snapshot.state?.forbidsDirectProducers == true)
         snapshot.directProducers = tracking
         guard !fresh.isEmpty else { return [] }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fresh.compactMap { entries in
             guard let latest = entries.max(by: { ($0.lastTimestamp ?? .distantPast) < ($1.lastTimestamp ?? .distantPast) }) else {
                 return nil
@@ -269,7 +268,7 @@ public struct TopicAccounting: Sendable {
                 "partition": .integer(Int64(latest.partition)),
                 "partitions": .text(Set(entries.map(\.partition)).sorted().map(String.init).joined(separator: ",")),
             ]
-            if let lastWrite = latest.lastTimestamp { details["last_write"] = .text(formatter.string(from: lastWrite)) }
+            if let lastWrite = latest.lastTimestamp { details["last_write"] = .text(RFC3339.string(from: lastWrite)) }
             return diagnosticEvent(.directProducerDetected, at: poll.at, details: details)
         }
     }

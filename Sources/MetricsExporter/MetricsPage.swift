@@ -200,7 +200,7 @@ public enum MetricsPage {
     // MARK: Fixed label pairs, escaped once per process
 
     private static let stateLabels = MigrationState.allCases.map { ($0, LabelPair("state", $0.rawValue)) }
-    private static let diagnosticLabels = TopicDiagnostic.allCases.map { ($0, LabelPair("diagnostic", $0.rawValue)) }
+    private static let diagnosticLabels = Diagnostic.allCases.map { ($0, LabelPair("diagnostic", $0.rawValue)) }
     private static let eventTypeLabels = MigrationEventType.allCases.map { ($0, LabelPair("type", $0.rawValue)) }
     private static let clusterLabels = ClusterRole.allCases.map { LabelPair("cluster", $0.rawValue) }
 

@@ -8,7 +8,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
     /// The watched topics, rendered in this order (the poll loop's watched-topic order). A topic
     /// left out here has no series at all on the page, which is how a topic that stops being
     /// watched disappears from Prometheus.
-    public var topics: [TopicMetrics]
+    public var topics: [TopicStatus]
     /// Events recorded so far, by type; a type never recorded is shown as 0.
     public var eventCounts: [MigrationEventType: Int64]
     public var source: ClusterMetrics
@@ -23,7 +23,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var version: String
 
     public init(
-        topics: [TopicMetrics] = [],
+        topics: [TopicStatus] = [],
         eventCounts: [MigrationEventType: Int64] = [:],
         source: ClusterMetrics = ClusterMetrics(),
         destination: ClusterMetrics = ClusterMetrics(),
@@ -48,120 +48,6 @@ public struct MetricsSnapshot: Sendable, Hashable {
     /// `/readyz`: both clusters have answered a poll of this process at least once.
     public var isReady: Bool {
         source.lastSuccessfulPoll != nil && destination.lastSuccessfulPoll != nil
-    }
-}
-
-/// One watched topic. Holds its own copy of the fields the page needs rather than a
-/// `TopicStatus`, because `TopicStatus` can only be made by the accounting engine (it has no
-/// public initializer) while fixtures, the golden test and the benchmark must build these by hand;
-/// `init(status:…)` is the poll loop's one-line conversion.
-public struct TopicMetrics: Sendable, Hashable {
-    /// Source topic name: the `topic` label everywhere.
-    public var topic: String
-    public var destinationTopic: String
-    /// nil until the state source first answered: then no state series is shown for the topic
-    /// and it is counted in no `kafka_migration_topics{state}`.
-    public var state: MigrationState?
-    public var since: Date?
-    public var sourceOffsets: Int64?
-    public var destinationOffsets: Int64?
-    /// nil when unknown; never shown for COMPLETE topics.
-    public var offsetLag: Int64?
-    /// Shown only with `exportPartitionMetrics`, and never for COMPLETE topics.
-    public var partitionOffsetLags: [Int32: Int64]
-    public var timeLagSeconds: Double?
-    public var proxiedRecords: Double
-    public var proxiedBytes: Double
-    public var unproxiedSourceRecords: Int64
-    public var postMigrationSourceRecords: Int64
-    public var diagnostics: Set<TopicDiagnostic>
-    /// Shown only for PROXY topics.
-    public var cutoverReady: Bool
-    /// Idempotent producers DescribeProducers saw writing to the topic on the source (the
-    /// status API lists them; `direct_source_producers` is decided by the accounting).
-    public var directProducers: [ProducerInfo] = []
-
-    public init(
-        topic: String,
-        destinationTopic: String,
-        state: MigrationState?,
-        since: Date? = nil,
-        sourceOffsets: Int64? = nil,
-        destinationOffsets: Int64? = nil,
-        offsetLag: Int64? = nil,
-        partitionOffsetLags: [Int32: Int64] = [:],
-        timeLagSeconds: Double? = nil,
-        proxiedRecords: Double = 0,
-        proxiedBytes: Double = 0,
-        unproxiedSourceRecords: Int64 = 0,
-        postMigrationSourceRecords: Int64 = 0,
-        diagnostics: Set<TopicDiagnostic> = [],
-        cutoverReady: Bool = false
-    ) {
-        self.topic = topic
-        self.destinationTopic = destinationTopic
-        self.state = state
-        self.since = since
-        self.sourceOffsets = sourceOffsets
-        self.destinationOffsets = destinationOffsets
-        self.offsetLag = offsetLag
-        self.partitionOffsetLags = partitionOffsetLags
-        self.timeLagSeconds = timeLagSeconds
-        self.proxiedRecords = proxiedRecords
-        self.proxiedBytes = proxiedBytes
-        self.unproxiedSourceRecords = unproxiedSourceRecords
-        self.postMigrationSourceRecords = postMigrationSourceRecords
-        self.diagnostics = diagnostics
-        self.cutoverReady = cutoverReady
-    }
-
-    /// From the accounting's status for this poll. The accounting decides `directSourceProducers`
-    /// itself when its `TopicRead` carries `directProducers`; the flag adds it for callers that
-    /// decide it elsewhere.
-    public init(
-        status: TopicStatus,
-        destinationTopic: String,
-        proxied: TopicCounters,
-        directSourceProducers: Bool = false
-    ) {
-        var diagnostics = Set(status.diagnostics.map(TopicDiagnostic.init))
-        if directSourceProducers { diagnostics.insert(.directSourceProducers) }
-        self.init(
-            topic: status.topic, destinationTopic: destinationTopic, state: status.state,
-            since: status.since, sourceOffsets: status.sourceOffsets,
-            destinationOffsets: status.destinationOffsets, offsetLag: status.offsetLag,
-            partitionOffsetLags: status.partitionOffsetLags, timeLagSeconds: status.timeLagSeconds,
-            proxiedRecords: proxied.records, proxiedBytes: proxied.bytes,
-            unproxiedSourceRecords: status.unproxiedSourceRecords,
-            postMigrationSourceRecords: status.postMigrationSourceRecords,
-            diagnostics: diagnostics, cutoverReady: status.cutoverReady)
-        self.directProducers = status.directProducers
-    }
-}
-
-/// Every diagnostic name of CONTRACT §5, in its order (the same names as `Diagnostic`);
-/// `kafka_migration_diagnostic_active` shows all of them, 1 or 0, for every topic.
-public enum TopicDiagnostic: String, Sendable, Hashable, CaseIterable {
-    case unproxiedSourceWrites = "unproxied_source_writes"
-    case postMigrationSourceWrites = "post_migration_source_writes"
-    case directSourceProducers = "direct_source_producers"
-    case migrationStalled = "migration_stalled"
-    case migrationTimeoutRisk = "migration_timeout_risk"
-    case proxyCountersIncomplete = "proxy_counters_incomplete"
-    case sourceTopicReset = "source_topic_reset"
-    case invalidTransition = "invalid_transition"
-
-    public init(_ diagnostic: Diagnostic) {
-        switch diagnostic {
-        case .unproxiedSourceWrites: self = .unproxiedSourceWrites
-        case .postMigrationSourceWrites: self = .postMigrationSourceWrites
-        case .directSourceProducers: self = .directSourceProducers
-        case .migrationStalled: self = .migrationStalled
-        case .migrationTimeoutRisk: self = .migrationTimeoutRisk
-        case .proxyCountersIncomplete: self = .proxyCountersIncomplete
-        case .sourceTopicReset: self = .sourceTopicReset
-        case .invalidTransition: self = .invalidTransition
-        }
     }
 }
 

@@ -43,7 +43,7 @@ import Testing
         let outcome = driver.poll(state, .producers([producer]))
         #expect(outcome.status.diagnostics.contains(.directSourceProducers))
         #expect(outcome.status.directProducers == [producer])
-        #expect(outcome.status.directProducersSupported == true)
+        #expect(outcome.status.directProducersCheck == .checked)
         let event = try #require(detected(outcome).first)
         #expect(detected(outcome).count == 1)
         #expect(event.topic == "orders")
@@ -75,17 +75,17 @@ import Testing
         let outcome = driver.poll(.proxy, .unsupported)
         #expect(!outcome.status.diagnostics.contains(.directSourceProducers))
         #expect(detected(outcome).isEmpty)
-        #expect(outcome.status.directProducersSupported == false)
+        #expect(outcome.status.directProducersCheck == .unsupported)
         #expect(outcome.status.directProducers.isEmpty)
 
         let unread = driver.poll(.proxy, nil)
-        #expect(unread.status.directProducersSupported == false, "the last read stands")
+        #expect(unread.status.directProducersCheck == .unsupported, "the last read stands")
     }
 
     @Test func notReadYetIsNeitherSupportedNorUnsupported() {
         var driver = Driver()
         let outcome = driver.poll(.proxy, nil)
-        #expect(outcome.status.directProducersSupported == nil)
+        #expect(outcome.status.directProducersCheck == .notRead)
         #expect(!outcome.status.diagnostics.contains(.directSourceProducers))
     }
 

@@ -42,6 +42,7 @@ import Testing
                 #expect(orders["unproxied_source_records"] == .integer(3))
                 #expect(orders["diagnostics"] == .array([.string("unproxied_source_writes")]))
                 #expect(orders["producers"] == .array([]))
+                #expect(orders["producers_check"] == .string("checked"), "read: none found")
                 let payments = topics[1]
                 #expect(payments["destination_topic"] == .string("payments-eu"))
                 #expect(payments["diagnostics"] == .array(["direct_source_producers", "migration_stalled", "migration_timeout_risk"].map(JSONValue.string)))
@@ -50,12 +51,19 @@ import Testing
                 #expect(audit["offset_lag"] == .null)
                 #expect(audit["time_lag_seconds"] == .null)
                 #expect(audit["post_migration_source_records"] == .integer(10))
+                // No producers listed, but not because there are none: the source cannot tell.
+                #expect(audit["producers"] == .array([]))
+                #expect(audit["producers_check"] == .string("unsupported"))
+                let producer = payments["producers"]?[0]
+                #expect(producer?["producer_id"] == .integer(4_001))
+                #expect(producer?["last_write"] == .string("2025-11-25T10:05:00.250Z"))
                 #expect(topics[4]["cutover_ready"] == .bool(true))
                 // Nothing known yet: every key is there, as null.
                 let fresh = topics[5]
                 for key in ["state", "since", "source_offsets", "destination_offsets", "offset_lag", "time_lag_seconds"] {
                     #expect(fresh[key] == .null, "\(key)")
                 }
+                #expect(fresh["producers_check"] == .string("not_read"))
             }
         }
     }

@@ -9,41 +9,45 @@ enum MetricsFixtures {
     /// 2026-11-24T10:00:00Z.
     static let tenOClock = Date(timeIntervalSince1970: 1_764_064_800)
 
-    static let orders = TopicMetrics(
+    static let orders = TopicStatus(
         topic: "orders", destinationTopic: "orders", state: .proxy,
         since: tenOClock, sourceOffsets: 12_000, destinationOffsets: 11_950, offsetLag: 50,
         partitionOffsetLags: [0: 20, 2: 0, 1: 30], timeLagSeconds: 1.25,
         proxiedRecords: 9_000, proxiedBytes: 1_843_200,
-        unproxiedSourceRecords: 3, diagnostics: [.unproxiedSourceWrites], cutoverReady: false)
+        unproxiedSourceRecords: 3, diagnostics: [.unproxiedSourceWrites], cutoverReady: false,
+        directProducersCheck: .checked)
 
-    static let payments = TopicMetrics(
+    static let payments = TopicStatus(
         topic: "payments.eu", destinationTopic: "payments-eu", state: .migrating,
         since: tenOClock.addingTimeInterval(300), sourceOffsets: 500, destinationOffsets: 400, offsetLag: 100,
         partitionOffsetLags: [0: 100], timeLagSeconds: 42.5,
         proxiedRecords: 480, proxiedBytes: 96_000,
-        diagnostics: [.migrationStalled, .migrationTimeoutRisk, .directSourceProducers])
+        diagnostics: [.migrationStalled, .migrationTimeoutRisk, .directSourceProducers],
+        directProducers: [ProducerInfo(producerId: 4_001, producerEpoch: 2, lastTimestampMs: 1_764_065_100_250, partition: 0)],
+        directProducersCheck: .checked)
 
     /// COMPLETE with a stale lag and partition lags set on purpose: the page must still leave them out.
-    static let audit = TopicMetrics(
+    static let audit = TopicStatus(
         topic: "audit", destinationTopic: "audit", state: .complete,
         since: tenOClock.addingTimeInterval(-3_600), sourceOffsets: 7_010, destinationOffsets: 9_000, offsetLag: 7,
         partitionOffsetLags: [0: 7], timeLagSeconds: 3,
         proxiedRecords: 7_000, proxiedBytes: 700_000,
-        postMigrationSourceRecords: 10, diagnostics: [.postMigrationSourceWrites])
+        postMigrationSourceRecords: 10, diagnostics: [.postMigrationSourceWrites],
+        directProducersCheck: .unsupported)
 
-    static let inventory = TopicMetrics(
+    static let inventory = TopicStatus(
         topic: "inventory", destinationTopic: "inventory", state: .reject,
         sourceOffsets: 250, destinationOffsets: 250, offsetLag: 0, partitionOffsetLags: [0: 0, 1: 0],
         timeLagSeconds: 0)
 
-    static let clicks = TopicMetrics(
+    static let clicks = TopicStatus(
         topic: "clicks", destinationTopic: "clicks", state: .proxy,
         since: tenOClock.addingTimeInterval(60.5), sourceOffsets: 80, destinationOffsets: 80, offsetLag: 0,
         partitionOffsetLags: [0: 0], timeLagSeconds: 0,
         proxiedRecords: 80, proxiedBytes: 8_000, cutoverReady: true)
 
     /// Listed by the mapping but the state source has not answered yet: nothing read so far.
-    static let fresh = TopicMetrics(topic: "fresh", destinationTopic: "fresh-dst", state: nil)
+    static let fresh = TopicStatus(topic: "fresh", destinationTopic: "fresh-dst", state: nil)
 
     static func histogram(_ observations: [Double]) -> PollDurationHistogram {
         var histogram = PollDurationHistogram()

@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func labelValuesAreEscaped() {
-        let topic = TopicMetrics(
+        let topic = TopicStatus(
             topic: "we\"ird\\top\nic", destinationTopic: "dst\\\"\n", state: .reject, sourceOffsets: 1)
         let page = MetricsPage.renderText(MetricsSnapshot(
             topics: [topic], proxyTargets: [ProxyTargetMetrics(target: "http://a/\"x\"", up: true)]))
@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test func specialAndLargeNumbersUseTheFormatSpelling() {
-        let topic = TopicMetrics(
+        let topic = TopicStatus(
             topic: "t", destinationTopic: "t", state: .proxy, sourceOffsets: .max, timeLagSeconds: .infinity,
             proxiedRecords: 1e20, proxiedBytes: .nan, unproxiedSourceRecords: -1)
         let lines = pageLines(MetricsSnapshot(topics: [topic]))

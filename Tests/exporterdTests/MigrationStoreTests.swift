@@ -254,16 +254,3 @@ func withRawConnection(_ dir: TemporaryDataDirectory, _ body: (SQLiteConnection)
     }
     try await db.close()
 }
-
-@Suite struct StoredEventTimestampTests {
-    @Test(arguments: [
-        (1_795_514_700.123, "2026-11-24T10:05:00.123Z"),
-        (1_795_514_700.0, "2026-11-24T10:05:00.000Z"),
-        (1_795_514_700.9996, "2026-11-24T10:05:01.000Z"),  // rounds into the next second
-        (0.001, "1970-01-01T00:00:00.001Z"),
-        (-0.5, "1969-12-31T23:59:59.500Z"),
-    ])
-    func rendersMillisecondsInUTC(seconds: Double, expected: String) {
-        #expect(StoredEvent.timestamp(Date(timeIntervalSince1970: seconds)) == expected)
-    }
-}

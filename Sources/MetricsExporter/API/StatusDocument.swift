@@ -27,7 +27,7 @@ struct StatusDocument: Encodable {
             up = metrics.up
             partitions = metrics.watchedPartitions
             partitionsAnswered = metrics.answeredPartitions
-            lastSuccessfulPoll = metrics.lastSuccessfulPoll.map(rfc3339)
+            lastSuccessfulPoll = metrics.lastSuccessfulPoll.map(RFC3339.string(from:))
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -50,72 +50,9 @@ struct StatusDocument: Encodable {
         var up: Bool
     }
 
-    /// A direct idempotent producer seen by DescribeProducers (§5 direct_source_producers).
-    struct Producer: Encodable {
-        var producerID: Int64
-        var producerEpoch: Int32
-        var partition: Int32
-        var lastWrite: String?
-
-        init(_ info: ProducerInfo) {
-            producerID = info.producerId
-            producerEpoch = info.producerEpoch
-            partition = info.partition
-            lastWrite = info.lastTimestamp.map(rfc3339)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case producerID = "producer_id"
-            case producerEpoch = "producer_epoch"
-            case partition
-            case lastWrite = "last_write"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(producerID, forKey: .producerID)
-            try c.encode(producerEpoch, forKey: .producerEpoch)
-            try c.encode(partition, forKey: .partition)
-            try c.encode(lastWrite, forKey: .lastWrite)
-        }
-    }
-
+    /// One topic as JSON: an encoding of the one topic view, not a copy of its fields.
     struct Topic: Encodable {
-        var topic: String
-        var destinationTopic: String
-        var state: String?
-        var since: String?
-        var sourceOffsets: Int64?
-        var destinationOffsets: Int64?
-        var offsetLag: Int64?
-        var timeLagSeconds: Double?
-        var proxiedRecords: Double
-        var proxiedBytes: Double
-        var unproxiedSourceRecords: Int64
-        var postMigrationSourceRecords: Int64
-        var cutoverReady: Bool
-        var diagnostics: [String]
-        var producers: [Producer]
-
-        init(_ metrics: TopicMetrics) {
-            topic = metrics.topic
-            destinationTopic = metrics.destinationTopic
-            state = metrics.state?.rawValue
-            since = metrics.since.map(rfc3339)
-            sourceOffsets = metrics.sourceOffsets
-            destinationOffsets = metrics.destinationOffsets
-            // As on /metrics: a COMPLETE topic has no replication lag any more.
-            offsetLag = metrics.state == .complete ? nil : metrics.offsetLag
-            timeLagSeconds = metrics.state == .complete ? nil : metrics.timeLagSeconds
-            proxiedRecords = metrics.proxiedRecords
-            proxiedBytes = metrics.proxiedBytes
-            unproxiedSourceRecords = metrics.unproxiedSourceRecords
-            postMigrationSourceRecords = metrics.postMigrationSourceRecords
-            cutoverReady = metrics.cutoverReady
-            // In §5 order, so the list is stable.
-            diagnostics = TopicDiagnostic.allCases.filter { metrics.diagnostics.contains($0) }.map(\.rawValue)
-            producers = metrics.directProducers.map(Producer.init)
-        }
+        let status: TopicStatus
 
         enum Key: String, CodingKey {
             case topic
@@ -131,25 +68,50 @@ struct StatusDocument: Encodable {
             case postMigrationSourceRecords = "post_migration_source_records"
             case cutoverReady = "cutover_ready"
             case diagnostics, producers
+            case producersCheck = "producers_check"
         }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
-            try c.encode(topic, forKey: .topic)
-            try c.encode(destinationTopic, forKey: .destinationTopic)
-            try c.encode(state, forKey: .state)
-            try c.encode(since, forKey: .since)
-            try c.encode(sourceOffsets, forKey: .sourceOffsets)
-            try c.encode(destinationOffsets, forKey: .destinationOffsets)
-            try c.encode(offsetLag, forKey: .offsetLag)
-            try c.encode(timeLagSeconds, forKey: .timeLagSeconds)
-            try c.encode(proxiedRecords, forKey: .proxiedRecords)
-            try c.encode(proxiedBytes, forKey: .proxiedBytes)
-            try c.encode(unproxiedSourceRecords, forKey: .unproxiedSourceRecords)
-            try c.encode(postMigrationSourceRecords, forKey: .postMigrationSourceRecords)
-            try c.encode(cutoverReady, forKey: .cutoverReady)
-            try c.encode(diagnostics, forKey: .diagnostics)
-            try c.encode(producers, forKey: .producers)
+            let complete = status.state == .complete
+            try c.encode(status.topic, forKey: .topic)
+            try c.encode(status.destinationTopic, forKey: .destinationTopic)
+            try c.encode(status.state?.rawValue, forKey: .state)
+            try c.encode(status.since.map(RFC3339.string(from:)), forKey: .since)
+            try c.encode(status.sourceOffsets, forKey: .sourceOffsets)
+            try c.encode(status.destinationOffsets, forKey: .destinationOffsets)
+            // As on /metrics: a COMPLETE topic has no replication lag any more.
+            try c.encode(complete ? nil : status.offsetLag, forKey: .offsetLag)
+            try c.encode(complete ? nil : status.timeLagSeconds, forKey: .timeLagSeconds)
+            try c.encode(status.proxiedRecords, forKey: .proxiedRecords)
+            try c.encode(status.proxiedBytes, forKey: .proxiedBytes)
+            try c.encode(status.unproxiedSourceRecords, forKey: .unproxiedSourceRecords)
+            try c.encode(status.postMigrationSourceRecords, forKey: .postMigrationSourceRecords)
+            try c.encode(status.cutoverReady, forKey: .cutoverReady)
+            // In §5 order, so the list is stable.
+            try c.encode(Diagnostic.allCases.filter { status.diagnostics.contains($0) }.map(\.rawValue), forKey: .diagnostics)
+            try c.encode(status.directProducers.map(Producer.init), forKey: .producers)
+            try c.encode(status.directProducersCheck.rawValue, forKey: .producersCheck)
+        }
+    }
+
+    /// A direct idempotent producer seen by DescribeProducers (§5 direct_source_producers).
+    struct Producer: Encodable {
+        let info: ProducerInfo
+
+        enum Key: String, CodingKey {
+            case producerID = "producer_id"
+            case producerEpoch = "producer_epoch"
+            case partition
+            case lastWrite = "last_write"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(info.producerId, forKey: .producerID)
+            try c.encode(info.producerEpoch, forKey: .producerEpoch)
+            try c.encode(info.partition, forKey: .partition)
+            try c.encode(info.lastTimestamp.map(RFC3339.string(from:)), forKey: .lastWrite)
         }
     }
 
@@ -162,11 +124,11 @@ struct StatusDocument: Encodable {
     }
 
     init(_ snapshot: MetricsSnapshot, now: Date) {
-        generatedAt = rfc3339(now)
+        generatedAt = RFC3339.string(from: now)
         clusters = Clusters(source: Cluster(snapshot.source), destination: Cluster(snapshot.destination))
         stateSourceUp = snapshot.stateSourceUp
         proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up) }
-        topics = snapshot.topics.map(Topic.init)
+        topics = snapshot.topics.map(Topic.init(status:))
     }
 
     /// The JSON body, keys sorted so the answer is stable.
@@ -175,9 +137,4 @@ struct StatusDocument: Encodable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(StatusDocument(snapshot, now: now))
     }
-}
-
-/// RFC 3339, UTC, with milliseconds: "2026-11-24T10:05:00.123Z", as the events' `at`.
-func rfc3339(_ date: Date) -> String {
-    date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
 }

@@ -83,10 +83,13 @@ final class PollService: Service, @unchecked Sendable {
         let statuses = Dictionary(poll.outcome.topics.map { ($0.topic, $0) }, uniquingKeysWith: { _, last in last })
         // Summed once: per-topic lookups would each walk every agent's entries (quadratic at 10k topics).
         let proxied = watch.proxiedTotals.totalsBySourceTopic
-        let topics = poll.watched.compactMap { mapping -> TopicMetrics? in
-            guard let status = statuses[mapping.sourceTopic] else { return nil }
-            return TopicMetrics(status: status, destinationTopic: destinations[mapping.sourceTopic] ?? mapping.sourceTopic,
-                                proxied: proxied[mapping.sourceTopic] ?? TopicCounters())
+        let topics = poll.watched.compactMap { mapping -> TopicStatus? in
+            guard var status = statuses[mapping.sourceTopic] else { return nil }
+            status.destinationTopic = destinations[mapping.sourceTopic] ?? mapping.sourceTopic
+            let counters = proxied[mapping.sourceTopic] ?? TopicCounters()
+            status.proxiedRecords = counters.records
+            status.proxiedBytes = counters.bytes
+            return status
         }
         let targets = watch.agents.settings.targets.map { target in
             ProxyTargetMetrics(target: target, up: { if case .success = poll.agents.pages[target] { true } else { false } }())

@@ -27,7 +27,7 @@ extension StoredEvent: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(seq, forKey: .seq)
-        try container.encode(Self.timestamp(event.at), forKey: .at)
+        try container.encode(RFC3339.string(from: event.at), forKey: .at)
         try container.encode(event.topic, forKey: .topic)
         try container.encode(event.type.rawValue, forKey: .type)
         // Explicit nulls: clients tell diagnostic events from transitions by them.
@@ -44,19 +44,6 @@ extension StoredEvent: Encodable {
             }
         }
     }
-
-    /// RFC 3339, UTC, always three fractional digits (`2026-11-24T10:05:00.123Z`). Rounded to
-    /// the nearest millisecond in integers: the formatter truncates, and 10:05:00.123 held in a
-    /// Double is 10:05:00.12299…, which it would print as .122.
-    static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        let (wholeSeconds, millis) = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
-        let base = Date(timeIntervalSince1970: TimeInterval(wholeSeconds)).formatted(secondsStyle)  // "…T10:05:00Z"
-        return base.dropLast() + "." + String(millis + 1000).dropFirst() + "Z"
-    }
-
-    private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
 
     private struct DetailKey: CodingKey {
         var stringValue: String
