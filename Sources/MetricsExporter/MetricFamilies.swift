@@ -71,6 +71,12 @@ extension MetricFamily {
     static let lastPoll = MetricFamily(
         name: "kafka_migration_last_poll_timestamp_seconds", type: .gauge,
         help: "Unix time of the last successful poll of the cluster.")
+    static let storeUp = MetricFamily(
+        name: "kafka_migration_store_up", type: .gauge,
+        help: "1 when the last poll's commit to data_dir succeeded; 0 while counters and events wait in memory.")
+    static let storeCommitFailures = MetricFamily(
+        name: "kafka_migration_store_commit_failures_total", type: .counter,
+        help: "Poll commits to data_dir that failed (disk full, read-only, I/O error) since this process started.")
     static let buildInfo = MetricFamily(
         name: "kafka_migration_exporter_build_info", type: .gauge,
         help: "1; version is exporterd's version.")
@@ -80,6 +86,6 @@ extension MetricFamily {
         topicInfo, topicState, topics, stateSince, sourceOffsets, destinationOffsets, offsetLag, timeLag,
         partitionOffsetLag, proxiedRecords, proxiedBytes, unproxiedSourceRecords, postMigrationSourceRecords,
         diagnosticActive, events, cutoverReady, clusterUp, partitions, partitionsAnswered, proxyTargetUp,
-        stateSourceUp, pollDuration, lastPoll, buildInfo,
+        stateSourceUp, pollDuration, lastPoll, storeUp, storeCommitFailures, buildInfo,
     ]
 }

@@ -193,6 +193,11 @@ public enum MetricsPage {
             writer.sample(MetricFamily.lastPoll.nameBytes, label, .double(last.timeIntervalSince1970))
         }
 
+        writer.begin(.storeUp)
+        writer.sample(MetricFamily.storeUp.nameBytes, .flag(snapshot.store.up))
+        writer.begin(.storeCommitFailures)
+        writer.sample(MetricFamily.storeCommitFailures.nameBytes, .integer(snapshot.store.commitFailures))
+
         writer.begin(.buildInfo)
         writer.sample(MetricFamily.buildInfo.nameBytes, LabelPair("version", snapshot.version), .integer(1))
     }

@@ -17,6 +17,8 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var proxyTargets: [ProxyTargetMetrics]
     /// The last read of the migration state document succeeded.
     public var stateSourceUp: Bool
+    /// The poll commits to data_dir.
+    public var store: StoreHealth
     /// `diagnostics.export_partition_metrics`.
     public var exportPartitionMetrics: Bool
     /// `kafka_migration_exporter_build_info{version}`.
@@ -29,6 +31,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
         destination: ClusterMetrics = ClusterMetrics(),
         proxyTargets: [ProxyTargetMetrics] = [],
         stateSourceUp: Bool = false,
+        store: StoreHealth = StoreHealth(),
         exportPartitionMetrics: Bool = false,
         version: String = BuildInfo.version
     ) {
@@ -38,6 +41,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
         self.destination = destination
         self.proxyTargets = proxyTargets
         self.stateSourceUp = stateSourceUp
+        self.store = store
         self.exportPartitionMetrics = exportPartitionMetrics
         self.version = version
     }
@@ -82,6 +86,21 @@ public struct ClusterMetrics: Sendable, Hashable {
         self.answeredPartitions = answeredPartitions
         self.lastSuccessfulPoll = lastSuccessfulPoll
         self.pollDurations = pollDurations
+    }
+}
+
+/// Whether the poll loop can commit to data_dir. A failed commit loses nothing while the process
+/// runs (the next commit writes the whole state and the pending events), but a crash then would
+/// lose what was counted since the last good commit: operators must see it.
+public struct StoreHealth: Sendable, Hashable {
+    /// The last poll's commit succeeded (true before the first poll: the store opened).
+    public var up: Bool
+    /// Failed commits since this process started.
+    public var commitFailures: Int64
+
+    public init(up: Bool = true, commitFailures: Int64 = 0) {
+        self.up = up
+        self.commitFailures = commitFailures
     }
 }
 

@@ -22,6 +22,8 @@ import Testing
                 let status = try JSONValue.parse(json: response.body)
                 #expect(JSONSchemaChecker.isDateTime(status["generated_at"]?.string ?? ""))
                 #expect(status["state_source_up"] == .bool(true))
+                #expect(status["store"]?["up"] == .bool(false))
+                #expect(status["store"]?["commit_failures"] == .integer(2))
                 #expect(status["clusters"]?["destination"]?["up"] == .bool(false))
                 #expect(status["clusters"]?["destination"]?["partitions"] == .integer(9))
                 #expect(status["clusters"]?["destination"]?["partitions_answered"] == .integer(7))

@@ -71,6 +71,7 @@ enum MetricsFixtures {
             ProxyTargetMetrics(target: "http://agent-2:8080/metrics", up: false),
         ],
         stateSourceUp: true,
+        store: StoreHealth(up: false, commitFailures: 2),
         exportPartitionMetrics: true,
         version: "0.1.0")
 }

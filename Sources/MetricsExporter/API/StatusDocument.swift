@@ -9,6 +9,7 @@ struct StatusDocument: Encodable {
     var generatedAt: String
     var clusters: Clusters
     var stateSourceUp: Bool
+    var store: Store
     var proxyTargets: [ProxyTarget]
     var topics: [Topic]
 
@@ -42,6 +43,16 @@ struct StatusDocument: Encodable {
             case up, partitions
             case partitionsAnswered = "partitions_answered"
             case lastSuccessfulPoll = "last_successful_poll"
+        }
+    }
+
+    struct Store: Encodable {
+        var up: Bool
+        var commitFailures: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case up
+            case commitFailures = "commit_failures"
         }
     }
 
@@ -119,6 +130,7 @@ struct StatusDocument: Encodable {
         case generatedAt = "generated_at"
         case clusters
         case stateSourceUp = "state_source_up"
+        case store
         case proxyTargets = "proxy_targets"
         case topics
     }
@@ -127,6 +139,7 @@ struct StatusDocument: Encodable {
         generatedAt = RFC3339.string(from: now)
         clusters = Clusters(source: Cluster(snapshot.source), destination: Cluster(snapshot.destination))
         stateSourceUp = snapshot.stateSourceUp
+        store = Store(up: snapshot.store.up, commitFailures: snapshot.store.commitFailures)
         proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up) }
         topics = snapshot.topics.map(Topic.init(status:))
     }

@@ -22,6 +22,7 @@ final class PollService: Service, @unchecked Sendable {
     private var pendingEvents: [MigrationEvent] = []
     private var sourceHealth = ClusterMetrics()
     private var destinationHealth = ClusterMetrics()
+    private var storeHealth = StoreHealth()
 
     init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, broadcaster: EventBroadcaster, interval: Duration,
          exportPartitionMetrics: Bool, eventCounts: [MigrationEventType: Int64], logger: Logger) {
@@ -63,6 +64,7 @@ final class PollService: Service, @unchecked Sendable {
                 events: pendingEvents, at: poll.at)
             // Events of a poll whose commit failed stay pending and go out with the next commit.
             pendingEvents.removeAll()
+            storeHealth.up = true
             // SSE clients get committed events only, so a replay from the store never disagrees.
             broadcaster.publish(stored.compactMap { try? EventPayload(stored: $0) })
             for event in stored {
@@ -71,7 +73,10 @@ final class PollService: Service, @unchecked Sendable {
                     "seq": "\(event.seq)", "topic": "\(event.event.topic)", "type": "\(event.event.type.rawValue)"])
             }
         } catch {
-            logger.error("committing the poll failed; retrying with the next poll", metadata: ["error": "\(error)"])
+            storeHealth.up = false
+            storeHealth.commitFailures += 1
+            logger.error("committing the poll to data_dir failed; counters and events are kept in memory and committed with the next poll",
+                         metadata: ["error": "\(error)", "pending_events": "\(pendingEvents.count)"])
         }
         state.publish(snapshot(of: poll))
     }
@@ -96,7 +101,7 @@ final class PollService: Service, @unchecked Sendable {
         }
         return MetricsSnapshot(
             topics: topics, eventCounts: eventCounts, source: sourceHealth, destination: destinationHealth,
-            proxyTargets: targets, stateSourceUp: poll.stateSourceUp, exportPartitionMetrics: exportPartitionMetrics)
+            proxyTargets: targets, stateSourceUp: poll.stateSourceUp, store: storeHealth, exportPartitionMetrics: exportPartitionMetrics)
     }
 }
 
