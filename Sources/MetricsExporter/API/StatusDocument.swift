@@ -48,6 +48,16 @@ struct StatusDocument: Encodable {
     struct ProxyTarget: Encodable {
         var target: String
         var up: Bool
+        var error: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(target, forKey: .target)
+            try c.encode(up, forKey: .up)
+            try c.encode(error, forKey: .error)  // explicit null while up
+        }
+
+        enum CodingKeys: String, CodingKey { case target, up, error }
     }
 
     /// A direct idempotent producer seen by DescribeProducers (§5 direct_source_producers).
@@ -165,7 +175,7 @@ struct StatusDocument: Encodable {
         generatedAt = rfc3339(now)
         clusters = Clusters(source: Cluster(snapshot.source), destination: Cluster(snapshot.destination))
         stateSourceUp = snapshot.stateSourceUp
-        proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up) }
+        proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up, error: $0.error) }
         topics = snapshot.topics.map(Topic.init)
     }
 
