@@ -166,6 +166,22 @@ import Testing
         #expect(records(totals) == 101)
     }
 
+    /// Retired series are kept to recognise them when they come back, but not without bound
+    /// (a client id per producer instance retires one series per instance): past the limit
+    /// the longest-gone are folded into their topic's total, which does not change.
+    @Test func retiredSeriesAreBoundedWithoutLosingCounts() throws {
+        var totals = ProxiedCounterTotals()
+        let many = ProxiedCounterTotals.retiredSeriesLimit + 50
+        totals.observe(target: "a", page: try partitions(Array(repeating: 2, count: many) + [1]), sourceTopics: Self.map)
+        for _ in 0..<ProxiedCounterTotals.retireAfterMissingScrapes {
+            totals.observe(target: "a", page: try partitions(Array(repeating: nil, count: many) + [1]), sourceTopics: Self.map)
+        }
+        #expect(totals.agents["a"]?.series.count == ProxiedCounterTotals.retiredSeriesLimit + 1)
+        #expect(records(totals) == Int64(2 * many + 1))
+        #expect(totals.observe(target: "a", page: try partitions(Array(repeating: nil, count: many) + [3]), sourceTopics: Self.map).isComplete)
+        #expect(records(totals) == Int64(2 * many + 3))
+    }
+
     /// Huge running totals saturate instead of trapping.
     @Test func totalsSaturate() throws {
         var totals = ProxiedCounterTotals()
