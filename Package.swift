@@ -76,7 +76,11 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(
+            name: "DiagnosticsTests",
+            dependencies: ["Diagnostics"],
+            resources: [.copy("AgentPages")]  // prometheus_client pages (scripts/gen_agent_pages.py)
+        ),
         .testTarget(
             name: "MetricsExporterTests",
             dependencies: [

@@ -31,6 +31,8 @@ public enum ExpositionError: Error, Equatable, Sendable, CustomStringConvertible
     case duplicateType(line: Int, name: String)
     /// A line that is not blank after `# EOF`.
     case contentAfterEOF(line: Int)
+    /// Not one line of the page parses (an HTML or JSON body): `line` is the first.
+    case notExposition(line: Int)
 
     public var line: Int {
         switch self {
@@ -38,7 +40,8 @@ public enum ExpositionError: Error, Equatable, Sendable, CustomStringConvertible
              let .expectedQuote(line), let .unterminatedLabelValue(line), let .invalidEscape(line),
              let .expectedCommaOrBrace(line), let .duplicateLabel(line, _), let .missingValue(line),
              let .invalidValue(line, _), let .invalidTimestamp(line, _), let .unexpectedText(line, _),
-             let .invalidType(line, _), let .duplicateType(line, _), let .contentAfterEOF(line):
+             let .invalidType(line, _), let .duplicateType(line, _), let .contentAfterEOF(line),
+             let .notExposition(line):
             line
         }
     }
@@ -54,13 +57,33 @@ public enum ExpositionError: Error, Equatable, Sendable, CustomStringConvertible
         case .expectedCommaOrBrace: "expected ',' or '}' after the label value"
         case let .duplicateLabel(_, name): "label \(name) appears twice"
         case .missingValue: "sample has no value"
-        case let .invalidValue(_, text): "invalid value \"\(text)\""
-        case let .invalidTimestamp(_, text): "invalid timestamp \"\(text)\""
-        case let .unexpectedText(_, text): "unexpected \"\(text)\" after the sample"
-        case let .invalidType(_, text): "invalid metric type \"\(text)\""
+        case let .invalidValue(_, text): "invalid value \"\(Self.shown(text))\""
+        case let .invalidTimestamp(_, text): "invalid timestamp \"\(Self.shown(text))\""
+        case let .unexpectedText(_, text): "unexpected \"\(Self.shown(text))\" after the sample"
+        case let .invalidType(_, text): "invalid metric type \"\(Self.shown(text))\""
         case let .duplicateType(_, name): "second TYPE line for \(name)"
         case .contentAfterEOF: "content after # EOF"
+        case .notExposition: "not a Prometheus or OpenMetrics text page (no line parses)"
         }
         return "line \(line): \(what)"
+    }
+
+    /// Page text as it may appear in a log line or an API answer: control characters escaped
+    /// (a carriage return from a page must not forge a log line) and cut to 60 characters
+    /// (the offending text can be a whole 32 MiB line).
+    public static func shown(_ text: String) -> String {
+        var shown = ""
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            guard index < 60 else { return shown + "…" }
+            switch scalar {
+            case "\\": shown += "\\\\"
+            case "\"": shown += "\\\""
+            case _ where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                || scalar == "\u{2028}" || scalar == "\u{2029}":
+                shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 }

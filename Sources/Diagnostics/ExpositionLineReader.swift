@@ -38,6 +38,23 @@ struct LineReader {
         return position > start ? text(start..<position) : nil
     }
 
+    /// The metric name a line is about, read as far as it goes whatever follows: a sample's
+    /// name, or the name after `# HELP` / `# TYPE`. nil for other comments and for lines
+    /// that start with no name at all. Used to decide whose line a broken one is.
+    static func familyName(bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int) -> String? {
+        var reader = LineReader(bytes: bytes, position: start, end: end, line: line)
+        reader.skipBlanks()
+        guard !reader.atEnd else { return nil }
+        if reader.peek == ASCII.hash {
+            reader.position += 1
+            reader.skipBlanks()
+            let keyword = reader.readToken()
+            guard keyword == "HELP" || keyword == "TYPE" else { return nil }
+            reader.skipBlanks()
+        }
+        return reader.readName(allowColon: true)
+    }
+
     // MARK: comments
 
     mutating func readComment(into exposition: inout Exposition) throws(ExpositionError) {

@@ -41,6 +41,52 @@ public enum ExpositionParser {
         return exposition
     }
 
+    /// Reads only `scope`'s families: their lines strictly, every other line tolerantly (a
+    /// line that does not parse is skipped and counted). A page with lines but none that
+    /// parses is not an exposition page at all (an HTML error page, JSON): that throws
+    /// `notExposition`, as does content after `# EOF`, which no writer produces.
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, scope: ExpositionScope) throws(ExpositionError) -> ScopedExposition {
+        var page = ScopedExposition()
+        var comments = Exposition()
+        var parsedLines = 0
+        var start = 0
+        var lineNumber = 0
+        while start < bytes.count {
+            lineNumber += 1
+            var end = start
+            while end < bytes.count, bytes[end] != ASCII.newline { end += 1 }
+            defer { start = end + 1 }
+            var line = LineReader(bytes: bytes, position: start, end: end, line: lineNumber)
+            line.skipBlanks()
+            guard !line.atEnd else { continue }
+            guard !comments.sawEOF else { throw .contentAfterEOF(line: lineNumber) }
+            do {
+                if line.peek == ASCII.hash {
+                    // Every family's TYPE is kept while reading (a second TYPE line is an
+                    // error whoever's it is); only the scope's are handed out.
+                    try line.readComment(into: &comments)
+                } else {
+                    let sample = try line.readSample()
+                    if scope.strictNames.contains(sample.name) || scope.lenientNames.contains(sample.name) {
+                        page.samples.append(NumberedSample(sample, line: lineNumber))
+                    }
+                }
+                parsedLines += 1
+            } catch {
+                if let name = LineReader.familyName(bytes: bytes, start: start, end: end, line: lineNumber),
+                   scope.strictNames.contains(name) {
+                    throw error
+                }
+                page.skippedLines += 1
+                if page.firstSkipped == nil { page.firstSkipped = error }
+            }
+        }
+        if parsedLines == 0, let first = page.firstSkipped { throw .notExposition(line: first.line) }
+        page.types = comments.types.filter { scope.strictNames.contains($0.key) }
+        page.sawEOF = comments.sawEOF
+        return page
+    }
+
     /// OpenMetrics adds `<family>_created` to counters, histograms and summaries: a
     /// creation time, not a count, so it is left out unless it has a TYPE of its own.
     private static func isCreatedSample(_ name: String, in exposition: Exposition) -> Bool {

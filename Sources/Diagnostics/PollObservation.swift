@@ -10,18 +10,20 @@ public struct ProxiedRead: Sendable, Hashable {
     /// Reset-corrected proxied records per source topic. A topic missing here has proxied
     /// nothing yet and counts as 0.
     public var recordsByTopic: [String: Int64]
-    /// The restart correction had to guess this poll (an agent's counter went backwards, so
-    /// increments between its last scrape and its restart may be lost). Totals are then not
-    /// comparable with earlier reads, and unproxied accounting takes fresh baselines.
-    public var countersRestarted: Bool
+    /// Source topics whose restart correction had to guess since the last complete read (a
+    /// series of theirs went backwards or was retired, or its agent's process restarted, so
+    /// increments between its last scrape and the restart may be lost). Their totals are then
+    /// not comparable with earlier reads, and their unproxied accounting takes fresh baselines.
+    public var restartedTopics: Set<String>
 
-    public init(readAt: Date, recordsByTopic: [String: Int64], countersRestarted: Bool = false) {
+    public init(readAt: Date, recordsByTopic: [String: Int64], restartedTopics: Set<String> = []) {
         self.readAt = readAt
         self.recordsByTopic = recordsByTopic
-        self.countersRestarted = countersRestarted
+        self.restartedTopics = restartedTopics
     }
 
     public func records(for topic: String) -> Int64 { recordsByTopic[topic] ?? 0 }
+    public func countersRestarted(for topic: String) -> Bool { restartedTopics.contains(topic) }
 }
 
 /// One topic's cluster reads in a poll.
@@ -108,7 +110,7 @@ public struct TopicPoll: Sendable, Hashable {
             at: poll.at, read: read,
             proxiedRecords: poll.proxied?.records(for: read.topic),
             proxiedReadAt: poll.proxied?.readAt,
-            proxiedCountersRestarted: poll.proxied?.countersRestarted ?? false,
+            proxiedCountersRestarted: poll.proxied?.countersRestarted(for: read.topic) ?? false,
             stateSourceUp: poll.stateDocument != nil,
             report: poll.stateDocument?.report(for: read.topic),
             reportedEvents: poll.stateDocument?.events.filter { $0.topic == read.topic } ?? [])

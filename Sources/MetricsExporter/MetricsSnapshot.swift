@@ -111,10 +111,14 @@ public struct ProxyTargetMetrics: Sendable, Hashable {
     public var target: String
     /// The last scrape of this agent succeeded.
     public var up: Bool
+    /// Why its counters are unusable this poll (unreachable, the line of a malformed sample,
+    /// a missing series); nil while it is up.
+    public var error: String?
 
-    public init(target: String, up: Bool) {
+    public init(target: String, up: Bool, error: String? = nil) {
         self.target = Self.withoutCredentials(target)
         self.up = up
+        self.error = error
     }
 
     /// The URL with any user:password part removed, for labels, logs and errors.

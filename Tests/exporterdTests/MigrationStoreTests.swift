@@ -37,7 +37,7 @@ func event(
         let dir = TemporaryDataDirectory()
         defer { dir.remove() }
         var proxied = ProxiedCounterTotals()
-        proxied.observe(target: "http://agent-1:8080/metrics", counters: ["orders": TopicCounters(records: 42, bytes: 4200)],
+        proxied.observe(target: "http://agent-1:8080/metrics", page: ProxiedCounterPage(countersByTopic: ["orders": TopicCounters(records: 42, bytes: 4200)]),
                         sourceTopics: ["orders": "orders"])
         let accounting = AccountingSnapshot()
         let counters = ["events_seen": 7]

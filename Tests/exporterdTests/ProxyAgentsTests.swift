@@ -5,10 +5,13 @@ import AsyncHTTPClient
 import Diagnostics
 import Foundation
 import Hummingbird
+import Logging
 import Testing
 @testable import exporterd
 
 @Suite struct ProxyAgentsTests {
+    let logger = Logger(label: "test")
+
     static func page(orders: Int, payments: Int) -> String {
         """
         # HELP kafka_proxy_produced_records_total Records acknowledged by the source.
@@ -52,17 +55,15 @@ import Testing
         #expect(read.allAnswered)
         #expect(read.pages.count == 2)
         let a = try #require(read.pages.first { $0.key.hasSuffix("/a") }?.value)
-        #expect(try a.get()["orders"] == TopicCounters(records: 10, bytes: 1000))
-        #expect(try a.get()["payments.eu"] == TopicCounters(records: 3, bytes: 30))
+        #expect(try a.get().countersByTopic["orders"] == TopicCounters(records: 10, bytes: 1000))
+        #expect(try a.get().countersByTopic["payments.eu"] == TopicCounters(records: 3, bytes: 30))
 
         var totals = ProxiedCounterTotals()
-        var restartUnreported = false
         let proxied = try #require(MigrationWatch.proxiedRead(
-            read, sourceTopics: ["orders": "orders", "payments.eu": "payments"],
-            totals: &totals, restartUnreported: &restartUnreported))
+            read, sourceTopics: ["orders": "orders", "payments.eu": "payments"], totals: &totals, logger: logger))
         #expect(proxied.recordsByTopic == ["orders": 15, "payments": 3])
         #expect(totals.totals(forSourceTopic: "orders") == TopicCounters(records: 15, bytes: 1500))
-        #expect(!proxied.countersRestarted)
+        #expect(proxied.restartedTopics.isEmpty)
     }
 
     @Test func agentDownIsTypedAndMakesTheReadIncomplete() async throws {
@@ -81,24 +82,70 @@ import Testing
         #expect(read.pages.values.filter { (try? $0.get()) != nil }.count == 1)
 
         var totals = ProxiedCounterTotals()
-        var restartUnreported = false
-        #expect(MigrationWatch.proxiedRead(read, sourceTopics: ["orders": "orders"], totals: &totals, restartUnreported: &restartUnreported) == nil)
+        #expect(MigrationWatch.proxiedRead(read, sourceTopics: ["orders": "orders"], totals: &totals, logger: logger) == nil)
     }
 
-    @Test func unparsablePageNamesTheTarget() async throws {
+    @Test func unparsablePageNamesTheTargetAndTheLine() async throws {
         let read = try await withAgents({ router in
-            router.get("/bad", use: Self.serving("kafka_proxy_produced_records_total{topic=\"orders\" 12\n"))
-            router.get("/html", use: Self.serving("<html><body>login</body></html>", contentType: "text/html"))
-        }) { base in await agents([base + "/bad", base + "/html"]).scrape() }
+            router.get("/bad", use: Self.serving("go_goroutines 4\nkafka_proxy_produced_records_total{topic=\"orders\" 12\n"))
+            router.get("/json", use: Self.serving(#"{"error": "not ready"}"#))
+        }) { base in await agents([base + "/bad", base + "/json"]).scrape() }
         #expect(!read.allAnswered)
         for (target, page) in read.pages {
-            guard case .failure(.unparsable(let named, _)) = page else {
+            guard case .failure(.unparsable(let named, let error)) = page else {
                 Issue.record("\(target): expected .unparsable, got \(page)")
                 continue
             }
             #expect(named == target)
+            #expect(error.line == (target.hasSuffix("/bad") ? 2 : 1))
             if case .failure(let error) = page { #expect(error.description.hasPrefix(target)) }
         }
+        let bad = try #require(read.pages.keys.first { $0.hasSuffix("/bad") })
+        #expect(read.problem(of: bad, totals: ProxiedCounterTotals()) == "unusable page: line 2: expected ',' or '}' after the label value")
+    }
+
+    /// An HTML body (a login or error page) is refused by its Content-Type, whatever it holds.
+    @Test func htmlPageIsNotMetrics() async throws {
+        let read = try await withAgents({ router in
+            router.get("/html", use: Self.serving("kafka_proxy_produced_records_total{topic=\"orders\"} 1\n", contentType: "text/html; charset=utf-8"))
+        }) { base in await agents([base + "/html"]).scrape() }
+        guard case .failure(.notMetrics(_, let type))? = read.pages.values.first else {
+            Issue.record("expected .notMetrics, got \(read.pages)")
+            return
+        }
+        #expect(type == "text/html; charset=utf-8")
+    }
+
+    /// The page cap holds with and without a Content-Length (a chunked body that never stops
+    /// growing), and the default cap is 32 MiB.
+    @Test func pageLargerThanTheCapIsRefused() async throws {
+        let line = "kafka_proxy_produced_records_total{topic=\"orders\",partition=\"0\"} 1\n"
+        let read = try await withAgents({ router in
+            router.get("/sized", use: Self.serving(String(repeating: line, count: 200)))
+            router.get("/chunked") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                    for _ in 0..<200 { try await writer.write(ByteBuffer(string: line)) }
+                    try await writer.finish(nil)
+                })
+            }
+            router.get("/small", use: Self.serving(String(repeating: line, count: 10)))
+        }) { base in
+            var agents = agents([base + "/sized", base + "/chunked", base + "/small"])
+            agents.pageLimit = 4096
+            return await agents.scrape()
+        }
+        for (target, page) in read.pages {
+            if target.hasSuffix("/small") {
+                #expect((try? page.get()) != nil, "\(page)")
+            } else {
+                guard case .failure(.tooLarge(_, 4096)) = page else {
+                    Issue.record("\(target): expected .tooLarge, got \(page)")
+                    continue
+                }
+            }
+        }
+        #expect(ProxyAgents.defaultPageLimit == 32 * 1024 * 1024)
+        #expect(agents(["http://x/metrics"]).pageLimit == ProxyAgents.defaultPageLimit)
     }
 
     @Test func non200IsStatus() async throws {
@@ -171,7 +218,7 @@ import Testing
             router.get("/om", use: Self.serving(page, contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"))
         }) { base in await agents([base + "/om"]).scrape() }
         #expect(read.allAnswered, "\(read.pages)")
-        #expect(try read.pages.values.first?.get()["orders"] == TopicCounters(records: 42, bytes: 4200))
+        #expect(try read.pages.values.first?.get().countersByTopic["orders"] == TopicCounters(records: 42, bytes: 4200))
     }
 }
 

@@ -59,6 +59,16 @@ struct StatusDocument: Encodable {
     struct ProxyTarget: Encodable {
         var target: String
         var up: Bool
+        var error: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(target, forKey: .target)
+            try c.encode(up, forKey: .up)
+            try c.encode(error, forKey: .error)  // explicit null while up
+        }
+
+        enum CodingKeys: String, CodingKey { case target, up, error }
     }
 
     /// One topic as JSON: an encoding of the one topic view, not a copy of its fields.
@@ -140,7 +150,7 @@ struct StatusDocument: Encodable {
         clusters = Clusters(source: Cluster(snapshot.source), destination: Cluster(snapshot.destination))
         stateSourceUp = snapshot.stateSourceUp
         store = Store(up: snapshot.store.up, commitFailures: snapshot.store.commitFailures)
-        proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up) }
+        proxyTargets = snapshot.proxyTargets.map { ProxyTarget(target: $0.target, up: $0.up, error: $0.error) }
         topics = snapshot.topics.map(Topic.init(status:))
     }
 

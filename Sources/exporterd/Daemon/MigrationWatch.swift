@@ -17,9 +17,6 @@ struct MigrationWatch {
     var accounting: MigrationAccounting
     var proxiedTotals: ProxiedCounterTotals
     private var timeLag = ReplicationTimeLag()
-    /// An agent restart seen in a scrape that could not be handed to the accounting (another
-    /// agent was down); reported with the next complete read.
-    private var agentRestartUnreported = false
     private(set) var watched: [TopicMapping]
     private(set) var lastGoodState: MigrationStateDocument?
 
@@ -69,8 +66,7 @@ struct MigrationWatch {
         for case (_, .failure(let error)) in agentsNow.pages {
             logger.warning("proxy agent did not answer", metadata: ["error": "\(error)"])
         }
-        let proxied = Self.proxiedRead(agentsNow, sourceTopics: destinationToSource,
-                                       totals: &proxiedTotals, restartUnreported: &agentRestartUnreported)
+        let proxied = Self.proxiedRead(agentsNow, sourceTopics: destinationToSource, totals: &proxiedTotals, logger: logger)
 
         let stateDocument: MigrationStateDocument?
         switch stateNow {
@@ -105,25 +101,38 @@ struct MigrationWatch {
     }
 
     /// Folds one scrape of the agents into the corrected totals and makes the accounting's
-    /// view of it: nil unless every agent answered. A restart seen while another agent was down
-    /// is kept in `restartUnreported` and reported with the next complete read — the totals
-    /// absorbed it already, so it would otherwise never reach the accounting, which would count
-    /// the records the restarted agent lost from its counters as unproxied writes.
+    /// view of it: nil unless every agent answered with a usable page and none of them has a
+    /// series missing. Restarts (per series, or of an agent's process) are kept in the totals
+    /// until a complete read reports them — also those seen while another agent was down,
+    /// which the totals absorbed already: the accounting would otherwise count the records
+    /// the restarted series lost as unproxied writes.
     static func proxiedRead(
-        _ read: ProxyAgents.Read, sourceTopics: [String: String],
-        totals: inout ProxiedCounterTotals, restartUnreported: inout Bool
+        _ read: ProxyAgents.Read, sourceTopics: [String: String], totals: inout ProxiedCounterTotals, logger: Logger
     ) -> ProxiedRead? {
-        for (target, page) in read.pages {
-            if case .success(let counters) = page,
-               !totals.observe(target: target, counters: counters, sourceTopics: sourceTopics).isEmpty {
-                restartUnreported = true
+        var complete = true
+        for target in read.pages.keys.sorted() {
+            guard case .success(let page)? = read.pages[target] else {
+                complete = false
+                continue
             }
+            let observed = totals.observe(target: target, page: page, sourceTopics: sourceTopics)
+            let shown = ProxyAgents.shown(target)
+            if observed.processRestarted {
+                logger.notice("proxy agent restarted (process_start_time_seconds changed); fresh baselines", metadata: [
+                    "target": "\(shown)", "topics": "\(observed.restartedTopics.sorted())"])
+            } else if !observed.restartedTopics.isEmpty {
+                logger.notice("proxy agent counters restarted or retired; fresh baselines", metadata: [
+                    "target": "\(shown)", "topics": "\(observed.restartedTopics.sorted())",
+                    "retired": "\(observed.retired.map(\.description).sorted())"])
+            }
+            for missing in observed.missing {
+                logger.warning("proxy agent counters incomplete", metadata: ["target": "\(shown)", "series": "\(missing)"])
+            }
+            complete = complete && observed.isComplete
         }
-        guard read.allAnswered else { return nil }
-        defer { restartUnreported = false }
-        return ProxiedRead(readAt: read.readAt,
-                           recordsByTopic: totals.totalsBySourceTopic.mapValues { Int64($0.records.rounded()) },
-                           countersRestarted: restartUnreported)
+        guard complete else { return nil }
+        return ProxiedRead(readAt: read.readAt, recordsByTopic: totals.recordsBySourceTopic,
+                           restartedTopics: totals.takeUnreportedRestarts())
     }
 
     /// Expands `topics_regex` against the source's topic list (cached metadata, refreshed by

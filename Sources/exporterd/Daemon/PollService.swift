@@ -97,7 +97,8 @@ final class PollService: Service, @unchecked Sendable {
             return status
         }
         let targets = watch.agents.settings.targets.map { target in
-            ProxyTargetMetrics(target: target, up: { if case .success = poll.agents.pages[target] { true } else { false } }())
+            let problem = poll.agents.problem(of: target, totals: watch.proxiedTotals)
+            return ProxyTargetMetrics(target: target, up: problem == nil, error: problem)
         }
         return MetricsSnapshot(
             topics: topics, eventCounts: eventCounts, source: sourceHealth, destination: destinationHealth,
