@@ -27,12 +27,19 @@ struct RunCommand: AsyncParsableCommand {
         guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
         try requirePlaintext(source, path: "source")
         try requirePlaintext(destination, path: "destination")
+        // Before the store opens: a port in use is a config error, reported alone, and the
+        // store is never opened just to be closed again by a server that could not start.
+        do {
+            try ListenAddressProbe.check(settings.listenAddress)
+        } catch {
+            throw configFailure(.unavailable(path: "listen_address", reason: error.description))
+        }
 
         let store: MigrationStore
         do {
             store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
         } catch {
-            logger.critical("cannot open the data directory", metadata: ["error": "\(error)"])
+            logger.critical("cannot open data_dir \(settings.dataDirectory): \(error)")
             throw ExitCode(1)
         }
         let restored = await Self.restore(from: store, logger: logger)

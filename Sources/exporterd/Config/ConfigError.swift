@@ -7,9 +7,13 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
     case wrongType(path: String, expected: String, line: Int?)
     case invalidValue(path: String, value: String, expected: String)
+    /// A value of the right kind outside the bounds that make sense for its key.
+    case outOfRange(path: String, value: String, expected: String)
     case unknownKey(path: String, allowed: [String])
     case envUnset(path: String, variable: String)
     case conflict(path: String, reason: String)
+    /// A well-formed value the system cannot use: a listen address in use or unresolvable.
+    case unavailable(path: String, reason: String)
     case orbit(file: String, ConfigErrorBox)
 
     public var description: String {
@@ -20,9 +24,11 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
         case .wrongType(let path, let expected, let line):
             "\(path): expected \(expected)" + (line.map { " (line \($0))" } ?? "")
         case .invalidValue(let path, let value, let expected): "\(path): unknown value \"\(value)\", expected \(expected)"
+        case .outOfRange(let path, let value, let expected): "\(path): \(value) is out of range, expected \(expected)"
         case .unknownKey(let path, let allowed): "\(path): unknown key, expected one of \(allowed.joined(separator: ", "))"
         case .envUnset(let path, let variable): "\(path): environment variable \(variable) is not set"
         case .conflict(let path, let reason): "\(path): \(reason)"
+        case .unavailable(let path, let reason): "\(path): \(reason)"
         case .orbit(let file, let inner): "orbit_config \(file): \(inner.error)"
         }
     }
