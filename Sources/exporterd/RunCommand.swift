@@ -7,6 +7,7 @@ import Diagnostics
 import Foundation
 import Logging
 import MetricsExporter
+import NIOCore
 import ServiceLifecycle
 import SourceWatcher
 
@@ -64,14 +65,28 @@ struct RunCommand: AsyncParsableCommand {
         let http = buildApplication(
             state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
             host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
+        // A server that stops (its port taken in the moment since the probe) shuts the poll loop
+        // down gracefully: cancelled, the poll in progress would fail its commit and leave the
+        // store unclosed ("committing the poll failed", "closing the store failed").
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: http), .init(service: poller)],
+            services: [
+                .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: poller),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("exporterd started", metadata: [
             "listen": "\(settings.listenAddress)", "data_dir": "\(settings.dataDirectory)",
             "topics": "\(settings.topicMappings.count) mapped\(settings.topicsRegex.map { " + regex \($0)" } ?? "")"])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            // Only the server does socket I/O that can end the group: it could not bind.
+            throw configFailure(.unavailable(
+                path: "listen_address",
+                reason: "cannot listen on \(settings.listenAddress): \(OSErrorText.describe(error.errnoCode))"))
+        }
     }
 
     struct Restored {

@@ -95,6 +95,11 @@ actor MigrationStateSource {
                     stability.readFailed()
                     return .failure(.unreadable(location: location, reason: DeadlineExceeded(timeout: timeout).description))
                 }
+                // Cancelled (shutdown), the sleep returns at once: no confirming read is possible.
+                guard !Task.isCancelled else {
+                    stability.readFailed()
+                    return .failure(.unreadable(location: location, reason: "the read was cancelled"))
+                }
                 switch await fetch(within: remaining) {
                 case .success(let data): content = data
                 case .failure(let error):
