@@ -39,6 +39,16 @@ public struct StableStateDocument: Sendable {
 
     public init() {}
 
+    /// After a restart: the topics the restored accounting last saw listed count as acted on,
+    /// so a document caught mid-write by the first poll turns none of them REJECT either.
+    public init(restoring snapshot: AccountingSnapshot?) {
+        let listed = (snapshot?.topics.values ?? [:].values).compactMap { topic -> TopicStateReport? in
+            guard let reported = topic.reportedState, reported != .reject, let since = topic.since else { return nil }
+            return TopicStateReport(topic: topic.topic, state: reported, since: since, migrationTimeoutSeconds: topic.migrationTimeoutSeconds)
+        }
+        if !listed.isEmpty { actedOn = MigrationStateDocument(topics: listed.sorted { $0.topic < $1.topic }) }
+    }
+
     /// Hands in one read of the document's raw content.
     public mutating func read(_ content: Data, at: Date) -> Step {
         if let pending = pendingContent, let firstAt = pendingReadAt {

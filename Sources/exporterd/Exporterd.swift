@@ -54,7 +54,7 @@ extension Exporterd {
 
     static func unknownSubcommandMessage(_ name: String) -> String {
         let names = configuration.subcommands.map { $0._commandName }
-        return "exporterd: unknown subcommand \"\(name)\", expected one of \(names.joined(separator: ", ")) (see exporterd --help)"
+        return "exporterd: unknown subcommand \"\(LogText.escaped(name))\", expected one of \(names.joined(separator: ", ")) (see exporterd --help)"
     }
 }
 

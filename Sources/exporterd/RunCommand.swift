@@ -51,7 +51,8 @@ struct RunCommand: AsyncParsableCommand {
             destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger),
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             agents: ProxyAgents(settings: proxy, client: client),
-            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment),
+            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment,
+                                              restoring: restored.accounting),
             accounting: MigrationAccounting(configuration: configuration, restoring: restored.accounting),
             proxiedTotals: restored.proxied ?? ProxiedCounterTotals(),
             logger: logger)

@@ -102,3 +102,37 @@ import Testing
         #expect(stable.act(on: shorter) == shorter)
     }
 }
+
+@Suite struct StableStateDocumentRestartTests {
+    let t0 = Date(timeIntervalSince1970: 1_795_514_400)
+
+    /// The daemon restarts while the controller is mid-write: the first document lists only
+    /// `orders`. The topics the stored accounting saw listed are carried for that poll.
+    @Test func topicsListedBeforeARestartAreConfirmedGoneLikeAnyOther() {
+        var accounting = MigrationAccounting(configuration: AccountingConfiguration())
+        let full = MigrationStateDocument(topics: [
+            TopicStateReport(topic: "orders", state: .proxy, since: t0),
+            TopicStateReport(topic: "payments", state: .complete, since: t0, migrationTimeoutSeconds: 60),
+        ])
+        let reads = ["orders", "payments", "audit"].map {
+            TopicRead(topic: $0, sourceReadAt: t0, sourceHighWatermarks: nil, destinationHighWatermarks: nil)
+        }
+        _ = accounting.observe(PollObservation(at: t0, proxied: nil, stateDocument: full, topics: reads))
+
+        var stable = StableStateDocument(restoring: accounting.snapshot)
+        // `audit` was never listed (REJECT): nothing to carry for it.
+        #expect(stable.actedOn?.topics.map(\.topic) == ["orders", "payments"])
+        let first = stable.act(on: MigrationStateDocument(topics: [TopicStateReport(topic: "orders", state: .proxy, since: t0)]))
+        #expect(first.report(for: "payments") == TopicStateReport(topic: "payments", state: .complete, since: t0, migrationTimeoutSeconds: 60))
+        #expect(first.report(for: "audit") == nil)
+
+        let events = accounting.observe(PollObservation(
+            at: t0.addingTimeInterval(5), proxied: nil, stateDocument: first, topics: reads)).events
+        #expect(events.isEmpty)
+    }
+
+    @Test func nothingRestoredNothingCarried() {
+        #expect(StableStateDocument(restoring: nil).actedOn == nil)
+        #expect(StableStateDocument(restoring: AccountingSnapshot()).actedOn == nil)
+    }
+}

@@ -21,6 +21,10 @@ import Testing
         #expect(Exporterd.unknownSubcommand(in: arguments) == unknown)
     }
 
+    @Test func unknownSubcommandIsEscapedInTheMessage() {
+        #expect(Exporterd.unknownSubcommandMessage("a\rb").contains(#""a\rb""#))
+    }
+
     @Test func unknownSubcommandSaysSoAndExits2() throws {
         let result = try runExporterd(["frobnicate"])
         #expect(result.status == 2)

@@ -266,6 +266,33 @@ import Testing
         }
     }
 
+    /// A key or value with a control character is named with it escaped: the error goes to the
+    /// terminal and the log as one line.
+    @Test func controlCharactersInConfigErrorsAreEscaped() {
+        do {
+            _ = try parse("\"poll\\r\\ninterval\\u001b[2K\": 5s\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.hasPrefix(#"poll\r\ninterval\u{1B}[2K: unknown key"#), "\(error.description)")
+        }
+    }
+
+    @Test func deeplyNestedConfigIsRefused() {
+        let deep = "source: " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "\n"
+        #expect(throws: ConfigError.syntax(file: "exporterd.yaml", reason: "line 1: nested deeper than 64 levels")) { try parse(deep) }
+    }
+
+    /// libyaml's own limit (1000 levels on one line) answers first there; the message stays short.
+    @Test func deeplyNestedOneLineConfigIsRefusedBriefly() {
+        let deep = "source: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"
+        do {
+            _ = try parse(deep)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.count < 600)
+        }
+    }
+
     @Test func configValuesYAMLWouldResolveAreTheTextWritten() throws {
         let config = try parse("topic_mappings:\n  - {source_topic: on, destination_topic: 0123}\n  - {source_topic: 12:30}\n")
         #expect(config.topicMappings == [TopicMapping(sourceTopic: "on", destinationTopic: "0123"),

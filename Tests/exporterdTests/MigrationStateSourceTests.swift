@@ -315,6 +315,27 @@ import Testing
         #expect(errorText(await source.read()) == "\(path): cannot read: no such file or directory")
     }
 
+    /// Nesting is bounded before anything recursive sees it (a stack overflow is a crash).
+    @Test func deeplyNestedYAMLIsRefused() async throws {
+        let deep = "topics: " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "\n"
+        #expect(invalidReason(try await read(deep)) == "neither JSON nor YAML: line 1: nested deeper than 64 levels")
+    }
+
+    @Test func deeplyNestedJSONIsInvalid() async throws {
+        let deep = "{\"topics\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(invalidReason(try await read(deep)) != nil)
+    }
+
+    /// An alias nests the node it repeats: counted where it stands.
+    @Test func aliasesCountTheDepthTheyBuild() throws {
+        let nested = String(repeating: "[", count: 40) + "x" + String(repeating: "]", count: 40)
+        #expect(throws: YAMLInputError.tooDeep(line: 2, limit: 64)) {
+            try YAMLInput.checkShape("a: &a \(nested)\nb: \(String(repeating: "[", count: 30))*a\(String(repeating: "]", count: 30))\n",
+                                     aliasedNodeLimit: 1000)
+        }
+        try YAMLInput.checkShape("a: &a \(nested)\nb: [[*a]]\n", aliasedNodeLimit: 1000)
+    }
+
     // MARK: names YAML would resolve
 
     /// YAML 1.1 would read these as booleans, numbers, a sexagesimal and nulls; they are Kafka

@@ -16,7 +16,11 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case unavailable(path: String, reason: String)
     case orbit(file: String, ConfigErrorBox)
 
-    public var description: String {
+    /// Escaped: paths and values come from the file, and a control character in them must not
+    /// reach the terminal or the log as one.
+    public var description: String { LogText.escaped(text) }
+
+    private var text: String {
         switch self {
         case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
         case .syntax(let file, let reason): "\(file): not valid YAML: \(reason)"

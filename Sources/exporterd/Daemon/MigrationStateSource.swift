@@ -42,11 +42,13 @@ actor MigrationStateSource {
 
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async -> Void
-    private var stability = StableStateDocument()
+    private var stability: StableStateDocument
 
-    /// `now` and `sleep` time the confirming second read; tests inject both so that nothing
-    /// waits for real.
+    /// `restoring`: the accounting the daemon resumed from, whose listed topics a first
+    /// document must confirm gone like any later one. `now` and `sleep` time the confirming
+    /// second read; tests inject both so that nothing waits for real.
     init(settings: MigrationStateSettings, client: HTTPClient, environment: [String: String],
+         restoring snapshot: AccountingSnapshot? = nil,
          now: @escaping @Sendable () -> Date = { Date() },
          sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
         self.settings = settings
@@ -55,6 +57,7 @@ actor MigrationStateSource {
         self.timeout = settings.timeout
         self.now = now
         self.sleep = sleep
+        self.stability = StableStateDocument(restoring: snapshot)
     }
 
     nonisolated var location: String {
