@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
         } catch {
-            logger.critical("cannot open data_dir \(settings.dataDirectory): \(error)")
+            logger.critical("data_dir: \(error)")
             throw ExitCode(1)
         }
         let restored = await Self.restore(from: store, logger: logger)

@@ -66,7 +66,7 @@ import Testing
         let config = try writeConfig(in: directory, listen: "127.0.0.1:0")
         let result = try runExporterd(["run", "--config", config])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot open data_dir \(blocker.path): cannot create data directory \(blocker.path): \(blocker.path) is not a directory"),
+        #expect(result.stderr.contains("data_dir: cannot create data directory \(blocker.path): \(blocker.path) is not a directory"),
                 "\(result.stderr)")
         #expect(!result.stderr.contains("Cocoa"))
         #expect(!result.stderr.contains("committing the poll failed"))
