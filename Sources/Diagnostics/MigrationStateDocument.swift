@@ -55,6 +55,8 @@ public enum MigrationStateDocumentError: Error, Hashable, CustomStringConvertibl
     case missingField(list: String, index: Int, field: String)
     case invalidField(list: String, index: Int, field: String, value: String, expected: String)
     case wrongType(path: String, expected: String)
+    /// One topic with two entries: which one holds is anybody's guess, so neither is taken.
+    case duplicateTopic(topic: String, index: Int, firstIndex: Int)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum MigrationStateDocumentError: Error, Hashable, CustomStringConvertibl
         case .invalidField(let list, let index, let field, let value, let expected):
             "\(list)[\(index)].\(field): invalid value \"\(value)\", expected \(expected)"
         case .wrongType(let path, let expected): "\(path): expected \(expected)"
+        case .duplicateTopic(let topic, let index, let firstIndex):
+            "topics[\(index)].topic: topic \"\(topic)\" is listed twice (also topics[\(firstIndex)])"
         }
     }
 }
@@ -82,8 +86,11 @@ extension MigrationStateDocument {
         }
         guard let rawTopics = raw.topics else { throw .missingTopics }
         var topics: [TopicStateReport] = []
+        var firstIndex: [String: Int] = [:]
         for (index, entry) in rawTopics.enumerated() {
             guard let topic = entry.topic else { throw .missingField(list: "topics", index: index, field: "topic") }
+            if let first = firstIndex[topic] { throw .duplicateTopic(topic: topic, index: index, firstIndex: first) }
+            firstIndex[topic] = index
             guard let stateText = entry.state else { throw .missingField(list: "topics", index: index, field: "state") }
             guard let state = MigrationState(rawValue: stateText) else {
                 throw .invalidField(
@@ -95,13 +102,16 @@ extension MigrationStateDocument {
                 throw .invalidField(
                     list: "topics", index: index, field: "since", value: sinceText, expected: "an RFC 3339 time")
             }
-            if let timeout = entry.migration_timeout_seconds, !(timeout > 0 && timeout.isFinite) {
-                throw .invalidField(
-                    list: "topics", index: index, field: "migration_timeout_seconds", value: "\(timeout)",
-                    expected: "a positive number of seconds")
+            var timeoutSeconds: Double?
+            if let timeout = entry.migration_timeout_seconds {
+                guard let seconds = timeout.seconds, seconds > 0, seconds.isFinite else {
+                    throw .invalidField(
+                        list: "topics", index: index, field: "migration_timeout_seconds", value: timeout.text,
+                        expected: "a positive number of seconds")
+                }
+                timeoutSeconds = seconds
             }
-            topics.append(
-                TopicStateReport(topic: topic, state: state, since: since, migrationTimeoutSeconds: entry.migration_timeout_seconds))
+            topics.append(TopicStateReport(topic: topic, state: state, since: since, migrationTimeoutSeconds: timeoutSeconds))
         }
         var events: [ReportedEvent] = []
         for (index, entry) in (raw.events ?? []).enumerated() {
@@ -158,7 +168,41 @@ private struct RawTopic: Decodable {
     var topic: String?
     var state: String?
     var since: String?
-    var migration_timeout_seconds: Double?
+    var migration_timeout_seconds: SecondsValue?
+}
+
+/// A number of seconds as JSON writes it (`300`) or as text (`"300"`): YAML documents reach
+/// this model with every scalar as the text written, so that a topic named `on` or `0123` stays
+/// that name, and their numbers arrive as text.
+private enum SecondsValue: Decodable {
+    case number(Double)
+    case text(String)
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+
+    var seconds: Double? {
+        switch self {
+        case .number(let value): value
+        // Decimal notation only: `Double` alone would also take "nan", "inf" and hex floats.
+        case .text(let text):
+            text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-") })
+                ? Double(text) : nil
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .number(let value): "\(value)"
+        case .text(let text): text
+        }
+    }
 }
 
 private struct RawEvent: Decodable {

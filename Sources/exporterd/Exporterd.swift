@@ -15,6 +15,10 @@ struct Exporterd: AsyncParsableCommand {
     )
 
     static func main() async {
+        if let unknown = unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((unknownSubcommandMessage(unknown) + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -31,6 +35,26 @@ struct Exporterd: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension Exporterd {
+    /// The first argument when it names no subcommand. With `run` as the default subcommand,
+    /// ArgumentParser would hand `exporterd frobnicate` to `run` and complain about an argument
+    /// there; the operator meant a command and should hear that it does not exist. `run` takes
+    /// no positional arguments, so a first argument that is not an option is always a command.
+    static func unknownSubcommand(in arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        return subcommandNames.contains(first) ? nil : first
+    }
+
+    static var subcommandNames: [String] {
+        configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]
+    }
+
+    static func unknownSubcommandMessage(_ name: String) -> String {
+        let names = configuration.subcommands.map { $0._commandName }
+        return "exporterd: unknown subcommand \"\(LogText.escaped(name))\", expected one of \(names.joined(separator: ", ")) (see exporterd --help)"
     }
 }
 

@@ -7,6 +7,7 @@ import Diagnostics
 import Foundation
 import Logging
 import MetricsExporter
+import NIOCore
 import ServiceLifecycle
 import SourceWatcher
 
@@ -27,12 +28,19 @@ struct RunCommand: AsyncParsableCommand {
         guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
         try requirePlaintext(source, path: "source")
         try requirePlaintext(destination, path: "destination")
+        // Before the store opens: a port in use is a config error, reported alone, and the
+        // store is never opened just to be closed again by a server that could not start.
+        do {
+            try ListenAddressProbe.check(settings.listenAddress)
+        } catch {
+            throw configFailure(.unavailable(path: "listen_address", reason: error.description))
+        }
 
         let store: MigrationStore
         do {
             store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
         } catch {
-            logger.critical("cannot open the data directory", metadata: ["error": "\(error)"])
+            logger.critical("data_dir: \(error)")
             throw ExitCode(1)
         }
         let restored = await Self.restore(from: store, logger: logger)
@@ -43,7 +51,8 @@ struct RunCommand: AsyncParsableCommand {
             destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger),
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             agents: ProxyAgents(settings: proxy, client: client),
-            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment),
+            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment,
+                                              restoring: restored.accounting),
             accounting: MigrationAccounting(configuration: configuration, restoring: restored.accounting),
             proxiedTotals: restored.proxied ?? ProxiedCounterTotals(),
             logger: logger)
@@ -57,14 +66,28 @@ struct RunCommand: AsyncParsableCommand {
         let http = buildApplication(
             state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
             host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
+        // A server that stops (its port taken in the moment since the probe) shuts the poll loop
+        // down gracefully: cancelled, the poll in progress would fail its commit and leave the
+        // store unclosed ("committing the poll failed", "closing the store failed").
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: http), .init(service: poller)],
+            services: [
+                .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: poller),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("exporterd started", metadata: [
             "listen": "\(settings.listenAddress)", "data_dir": "\(settings.dataDirectory)",
             "topics": "\(settings.topicMappings.count) mapped\(settings.topicsRegex.map { " + regex \($0)" } ?? "")"])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            // Only the server does socket I/O that can end the group: it could not bind.
+            throw configFailure(.unavailable(
+                path: "listen_address",
+                reason: "cannot listen on \(settings.listenAddress): \(OSErrorText.describe(error.errnoCode))"))
+        }
     }
 
     struct Restored {

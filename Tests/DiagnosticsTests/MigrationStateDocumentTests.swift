@@ -71,4 +71,36 @@ import Testing
             list: "topics", index: 1, field: "state", value: "DRAINING", expected: "REJECT, PROXY, MIGRATING or COMPLETE")
         #expect(error.description == #"topics[1].state: invalid value "DRAINING", expected REJECT, PROXY, MIGRATING or COMPLETE"#)
     }
+
+    /// Two entries for one topic: which one the controller meant is unknowable, so the document
+    /// is refused naming the topic and both places, rather than the last entry silently winning.
+    @Test func aTopicListedTwiceIsAnErrorNamingIt() {
+        let json = #"""
+            {"topics": [
+              {"topic": "orders", "state": "PROXY", "since": "2026-11-24T10:00:00Z"},
+              {"topic": "audit", "state": "COMPLETE", "since": "2026-11-24T10:00:00Z"},
+              {"topic": "orders", "state": "REJECT", "since": "2026-11-24T11:00:00Z"}
+            ]}
+            """#
+        #expect(throws: MigrationStateDocumentError.duplicateTopic(topic: "orders", index: 2, firstIndex: 0)) {
+            try MigrationStateDocument(json: Data(json.utf8))
+        }
+        #expect(MigrationStateDocumentError.duplicateTopic(topic: "orders", index: 2, firstIndex: 0).description
+            == #"topics[2].topic: topic "orders" is listed twice (also topics[0])"#)
+    }
+
+    /// YAML documents reach the model with every scalar as text, numbers included.
+    @Test func migrationTimeoutAsDecimalText() throws {
+        let json = #"{"topics": [{"topic": "a", "state": "MIGRATING", "since": "2026-11-24T10:00:00Z", "migration_timeout_seconds": "90.5"}]}"#
+        #expect(try MigrationStateDocument(json: Data(json.utf8)).topics.first?.migrationTimeoutSeconds == 90.5)
+    }
+
+    @Test(arguments: ["abc", "nan", "inf", "0x10", "", "0", "-1"])
+    func migrationTimeoutTextThatIsNoPositiveNumberIsRefused(_ text: String) {
+        let json = #"{"topics": [{"topic": "a", "state": "MIGRATING", "since": "2026-11-24T10:00:00Z", "migration_timeout_seconds": "\#(text)"}]}"#
+        #expect(throws: MigrationStateDocumentError.invalidField(
+            list: "topics", index: 0, field: "migration_timeout_seconds", value: text, expected: "a positive number of seconds")) {
+            try MigrationStateDocument(json: Data(json.utf8))
+        }
+    }
 }

@@ -38,8 +38,10 @@ import Testing
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("exporterd-state-\(UUID().uuidString).yaml").path
         if let contents { try Data(contents.utf8).write(to: URL(fileURLWithPath: path)) }
+        let clock = TestClock()
         let source = MigrationStateSource(
-            settings: MigrationStateSettings(location: .file(path)), client: .shared, environment: [:])
+            settings: MigrationStateSettings(location: .file(path)), client: .shared, environment: [:],
+            now: clock.now, sleep: clock.sleep)
         return (source, path)
     }
 
@@ -122,11 +124,10 @@ import Testing
 
     func urlSource(_ url: String, tokenVariable: String? = nil, environment: [String: String] = [:],
                    timeout: Duration = .seconds(2)) -> MigrationStateSource {
-        var source = MigrationStateSource(
-            settings: MigrationStateSettings(location: .url(url, bearerTokenEnv: tokenVariable)),
-            client: .shared, environment: environment)
-        source.timeout = timeout
-        return source
+        var settings = MigrationStateSettings(location: .url(url, bearerTokenEnv: tokenVariable))
+        settings.timeout = timeout
+        let clock = TestClock()
+        return MigrationStateSource(settings: settings, client: .shared, environment: environment, now: clock.now, sleep: clock.sleep)
     }
 
     static func serving(_ body: String, contentType: String, status: HTTPResponse.Status = .ok) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
@@ -186,7 +187,8 @@ import Testing
             Issue.record("expected 401, got \(results.1)")
             return
         }
-        #expect(log.seen == ["Bearer \(token)", "Bearer wrong-\(token)"])
+        // New content is read twice (the second read confirms it holds still); a refusal once.
+        #expect(log.seen == ["Bearer \(token)", "Bearer \(token)", "Bearer wrong-\(token)"])
         #expect(!errorText(results.1).contains(token))
         #expect(!String(reflecting: results.1).contains(token))
 
@@ -236,6 +238,171 @@ import Testing
             return
         }
         #expect(elapsed < .seconds(2))
+    }
+
+    // MARK: hostile documents
+
+    /// Nine levels of ten aliases each: 318 bytes that expand to 10⁹ nodes. Refused before
+    /// anything is built from it (before: Yams expanded it while the poll waited).
+    static let aliasBomb = """
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+        h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+        i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]
+        topics: [*i]
+        """
+
+    @Test func aliasBombIsRefused() async throws {
+        let result = try await read(Self.aliasBomb)
+        let reason = try #require(invalidReason(result), "\(result)")
+        #expect(reason.contains("line 2"), "\(reason)")
+        #expect(reason.contains("aliases"), "\(reason)")
+    }
+
+    /// A state document never needs an alias; even a harmless one is refused (before: accepted).
+    @Test func anySingleAliasIsRefused() async throws {
+        let result = try await read("""
+            since: &t 2026-11-24T10:00:00Z
+            topics:
+              - {topic: orders, state: PROXY, since: *t}
+            """)
+        #expect(invalidReason(result)?.contains("line 3: YAML aliases (*name) are not accepted") == true, "\(result)")
+    }
+
+    /// The file source reads at most the limit + 1 byte (before: the whole file, then parsed it).
+    @Test func fileLargerThanTheLimitIsRefusedUnread() async throws {
+        let (source, path) = try fileSource("topics: []\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(4 * MigrationStateSource.documentLimit))  // sparse: costs no disk
+        try handle.close()
+        let result = await source.read()
+        guard case .failure(.tooLarge(let location, let limit)) = result else {
+            Issue.record("expected .tooLarge, got \(result)")
+            return
+        }
+        #expect(location == path)
+        #expect(limit == MigrationStateSource.documentLimit)
+        #expect(errorText(result).contains("larger than 16 MiB"))
+    }
+
+    @Test func bodyLargerThanTheLimitIsTooLarge() async throws {
+        let body = String(repeating: "#", count: MigrationStateSource.documentLimit + 1)
+        let result = try await withLocalHTTPServer({ router in
+            router.get("/status", use: Self.serving(body, contentType: "application/yaml"))
+        }) { base in await urlSource(base + "/status").read() }
+        guard case .failure(.tooLarge) = result else {
+            Issue.record("expected .tooLarge, got \(result)")
+            return
+        }
+    }
+
+    @Test func aDirectoryIsNotAStateFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        let source = MigrationStateSource(
+            settings: MigrationStateSettings(location: .file(directory)), client: .shared, environment: [:])
+        let result = await source.read()
+        #expect(errorText(result) == "\(directory): cannot read: not a regular file", "\(result)")
+    }
+
+    @Test func missingFileReasonIsWorded() async throws {
+        let (source, path) = try fileSource(nil)
+        #expect(errorText(await source.read()) == "\(path): cannot read: no such file or directory")
+    }
+
+    /// Nesting is bounded before anything recursive sees it (a stack overflow is a crash).
+    @Test func deeplyNestedYAMLIsRefused() async throws {
+        let deep = "topics: " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "\n"
+        #expect(invalidReason(try await read(deep)) == "neither JSON nor YAML: line 1: nested deeper than 64 levels")
+    }
+
+    @Test func deeplyNestedJSONIsInvalid() async throws {
+        let deep = "{\"topics\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(invalidReason(try await read(deep)) != nil)
+    }
+
+    /// An alias nests the node it repeats: counted where it stands.
+    @Test func aliasesCountTheDepthTheyBuild() throws {
+        let nested = String(repeating: "[", count: 40) + "x" + String(repeating: "]", count: 40)
+        #expect(throws: YAMLInputError.tooDeep(line: 2, limit: 64)) {
+            try YAMLInput.checkShape("a: &a \(nested)\nb: \(String(repeating: "[", count: 30))*a\(String(repeating: "]", count: 30))\n",
+                                     aliasedNodeLimit: 1000)
+        }
+        try YAMLInput.checkShape("a: &a \(nested)\nb: [[*a]]\n", aliasedNodeLimit: 1000)
+    }
+
+    // MARK: names YAML would resolve
+
+    /// YAML 1.1 would read these as booleans, numbers, a sexagesimal and nulls; they are Kafka
+    /// topic names (before: the document was refused, or the topic renamed to `true`, `1000.0`…).
+    @Test func unquotedTopicNamesAreTheTextWritten() async throws {
+        let names = ["on", "no", "yes", "off", "y", "true", "1e3", "0123", "12:30", "0x1F", ".inf", ".nan", "-1", "1_000"]
+        let yaml = "topics:\n" + names.map { "  - {topic: \($0), state: PROXY, since: 2026-11-24T10:00:00Z}\n" }.joined()
+        let document = try await read(yaml).get()
+        #expect(document.topics.map(\.topic) == names)
+    }
+
+    @Test(arguments: ["~", "null", "", "NULL"])
+    func aNullTopicIsMissing(_ spelling: String) async throws {
+        let reason = invalidReason(try await read("topics:\n  - {topic: \(spelling), state: PROXY, since: 2026-11-24T10:00:00Z}\n"))
+        #expect(reason == "topics[0].topic: missing")
+    }
+
+    @Test func quotedNullIsATopicNamedNull() async throws {
+        let document = try await read("topics:\n  - {topic: 'null', state: PROXY, since: 2026-11-24T10:00:00Z}\n").get()
+        #expect(document.topics.map(\.topic) == ["null"])
+    }
+
+    @Test func migrationTimeoutInYAMLIsANumber() async throws {
+        let document = try await read("""
+            topics:
+              - {topic: a, state: MIGRATING, since: 2026-11-24T10:00:00Z, migration_timeout_seconds: 90}
+            """).get()
+        #expect(document.topics.first?.migrationTimeoutSeconds == 90)
+    }
+
+    @Test func aTopicListedTwiceInYAMLIsAnErrorNamingIt() async throws {
+        let reason = invalidReason(try await read("""
+            topics:
+              - {topic: on, state: PROXY, since: 2026-11-24T10:00:00Z}
+              - {topic: orders, state: PROXY, since: 2026-11-24T10:00:00Z}
+              - {topic: "on", state: REJECT, since: 2026-11-24T10:00:00Z}
+            """))
+        #expect(reason == #"topics[2].topic: topic "on" is listed twice (also topics[0])"#)
+    }
+
+    // MARK: timeout
+
+    /// `migration_state.timeout` bounds the whole read, the confirming second read included:
+    /// an endpoint that answers once and then hangs fails within one timeout, not two.
+    @Test func timeoutCoversTheConfirmingRead() async throws {
+        let requests = RequestLog()
+        let (result, elapsed) = try await withLocalHTTPServer({ router in
+            router.get("/status") { request, _ -> Response in
+                requests.record(authorization: nil)
+                if requests.seen.count > 1 { try await Task.sleep(for: .seconds(60)) }
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: Self.json)))
+            }
+        }) { base in
+            var settings = MigrationStateSettings(location: .url(base + "/status", bearerTokenEnv: nil))
+            settings.timeout = .seconds(2)
+            // Real clock and real sleeps: the point is what the whole read costs. A timeout per
+            // read would take two timeouts (≥ 4 s); the margin below one is for a loaded machine.
+            let source = MigrationStateSource(settings: settings, client: .shared, environment: [:])
+            return await timed(limit: .seconds(10)) { await source.read() }
+        }
+        guard case .failure(.unreadable)? = result else {
+            Issue.record("expected .unreadable, got \(String(describing: result))")
+            return
+        }
+        #expect(requests.seen.count == 2)
+        #expect(elapsed < .milliseconds(3500))
     }
 }
 

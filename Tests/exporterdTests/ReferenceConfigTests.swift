@@ -13,5 +13,6 @@ import Testing
         #expect(config.proxyMetrics?.publishDelay == .seconds(2))
         #expect(config.diagnostics == DiagnosticsSettings())
         #expect(config.migrationState?.defaultMigrationTimeout == .seconds(300))
+        #expect(config.migrationState?.timeout == .seconds(5))
     }
 }

@@ -7,12 +7,20 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
     case wrongType(path: String, expected: String, line: Int?)
     case invalidValue(path: String, value: String, expected: String)
+    /// A value of the right kind outside the bounds that make sense for its key.
+    case outOfRange(path: String, value: String, expected: String)
     case unknownKey(path: String, allowed: [String])
     case envUnset(path: String, variable: String)
     case conflict(path: String, reason: String)
+    /// A well-formed value the system cannot use: a listen address in use or unresolvable.
+    case unavailable(path: String, reason: String)
     case orbit(file: String, ConfigErrorBox)
 
-    public var description: String {
+    /// Escaped: paths and values come from the file, and a control character in them must not
+    /// reach the terminal or the log as one.
+    public var description: String { LogText.escaped(text) }
+
+    private var text: String {
         switch self {
         case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
         case .syntax(let file, let reason): "\(file): not valid YAML: \(reason)"
@@ -20,9 +28,11 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
         case .wrongType(let path, let expected, let line):
             "\(path): expected \(expected)" + (line.map { " (line \($0))" } ?? "")
         case .invalidValue(let path, let value, let expected): "\(path): unknown value \"\(value)\", expected \(expected)"
+        case .outOfRange(let path, let value, let expected): "\(path): \(value) is out of range, expected \(expected)"
         case .unknownKey(let path, let allowed): "\(path): unknown key, expected one of \(allowed.joined(separator: ", "))"
         case .envUnset(let path, let variable): "\(path): environment variable \(variable) is not set"
         case .conflict(let path, let reason): "\(path): \(reason)"
+        case .unavailable(let path, let reason): "\(path): \(reason)"
         case .orbit(let file, let inner): "orbit_config \(file): \(inner.error)"
         }
     }

@@ -25,12 +25,21 @@ enum ConfigLoader {
         return config
     }
 
+    /// A config is a few KiB (a few MiB with tens of thousands of mappings); the cap keeps a
+    /// wrong path (a log file, a device) from being read whole.
+    static let fileLimit = 16 * 1024 * 1024
+
     static func read(_ path: String) throws(ConfigError) -> String {
+        let data: Data
         do {
-            return try String(contentsOfFile: path, encoding: .utf8)
+            data = try BoundedFile.read(path, limit: fileLimit)
         } catch {
-            throw .unreadable(file: path, reason: (error as NSError).localizedDescription)
+            throw .unreadable(file: path, reason: error.reason)
         }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw .unreadable(file: path, reason: "not UTF-8 text")
+        }
+        return text
     }
 
     static func resolve(_ path: String, against base: URL) -> String {
@@ -44,7 +53,8 @@ enum ConfigLoader {
         if let listen = try root.child("listen_address").string() {
             config.listenAddress = try hostPort(listen, path: "listen_address")
         }
-        config.pollInterval = try root.child("poll_interval").positiveDuration() ?? config.pollInterval
+        // Below 100ms a poll cannot finish before the next is due; above a day nothing is watched.
+        config.pollInterval = try root.child("poll_interval").duration(in: .milliseconds(100)...(.seconds(86_400))) ?? config.pollInterval
         if let dir = try root.child("data_dir").string() {
             config.dataDirectory = resolve(dir, against: baseDirectory)
         } else {
@@ -155,11 +165,11 @@ enum ConfigLoader {
         }
         guard !targets.isEmpty else { throw .missing(path: targetsNode.path) }
         var settings = ProxyMetricsSettings(targets: targets)
-        settings.publishDelay = try node.child("publish_delay").duration() ?? settings.publishDelay
+        settings.publishDelay = try node.child("publish_delay").duration(in: .zero...(.seconds(3600))) ?? settings.publishDelay
         settings.recordsMetric = try node.child("records_metric").string() ?? settings.recordsMetric
         settings.bytesMetric = try node.child("bytes_metric").string() ?? settings.bytesMetric
         settings.topicLabel = try node.child("topic_label").string() ?? settings.topicLabel
-        settings.timeout = try node.child("timeout").positiveDuration() ?? settings.timeout
+        settings.timeout = try node.child("timeout").duration(in: .milliseconds(1)...(.seconds(3600))) ?? settings.timeout
         try node.finish()
         return settings
     }
@@ -170,7 +180,9 @@ enum ConfigLoader {
         let urlNode = try node.child("url")
         let url = try urlNode.string()
         let token = try node.child("bearer_token_env").string()
-        let timeout = try node.child("default_migration_timeout").positiveDuration()
+        let migrationTimeout = try node.child("default_migration_timeout").duration(in: .seconds(1)...(.seconds(30 * 86_400)))
+        // Not in CONTRACT §2: bounds the read so a hanging state URL shows within timeout + poll_interval.
+        let readTimeout = try node.child("timeout").duration(in: .milliseconds(1)...(.seconds(3600)))
         try node.finish()
         let location: MigrationStateSettings.Location
         switch (file, url) {
@@ -184,20 +196,17 @@ enum ConfigLoader {
         case (_?, _?): throw .conflict(path: node.path, reason: "set exactly one of file and url")
         }
         var settings = MigrationStateSettings(location: location)
-        settings.defaultMigrationTimeout = timeout ?? settings.defaultMigrationTimeout
+        settings.defaultMigrationTimeout = migrationTimeout ?? settings.defaultMigrationTimeout
+        settings.timeout = readTimeout ?? settings.timeout
         return settings
     }
 
     static func diagnosticsSettings(_ node: inout ConfigNode) throws(ConfigError) -> DiagnosticsSettings {
         var settings = DiagnosticsSettings()
         guard node.isPresent else { return settings }
-        let confirm = try node.child("confirm_polls")
-        if let value = try confirm.int() {
-            guard value >= 1 else { throw .invalidValue(path: confirm.path, value: "\(value)", expected: "a number ≥ 1") }
-            settings.confirmPolls = value
-        }
+        settings.confirmPolls = try node.child("confirm_polls").int(in: 1...1000) ?? settings.confirmPolls
         settings.unproxiedToleranceRecords = try node.child("unproxied_tolerance_records").nonNegativeInt() ?? 0
-        settings.cutoverMaxTimeLag = try node.child("cutover_max_time_lag").duration() ?? settings.cutoverMaxTimeLag
+        settings.cutoverMaxTimeLag = try node.child("cutover_max_time_lag").duration(in: .zero...(.seconds(30 * 86_400))) ?? settings.cutoverMaxTimeLag
         settings.cutoverMaxOffsetLag = try node.child("cutover_max_offset_lag").nonNegativeInt()
         settings.exportPartitionMetrics = try node.child("export_partition_metrics").bool() ?? false
         try node.finish()

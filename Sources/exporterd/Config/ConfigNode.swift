@@ -14,9 +14,13 @@ struct ConfigNode {
         self.path = path
     }
 
+    /// Anchors and aliases are fine in a config (one broker list for two keys); this many
+    /// repeated nodes is far beyond any real use and far below what hurts.
+    static let aliasedNodeLimit = 10_000
+
     static func parse(yaml: String, file: String) throws(ConfigError) -> ConfigNode {
         do {
-            return ConfigNode(node: try Yams.compose(yaml: yaml), path: "")
+            return ConfigNode(node: try YAMLInput.compose(yaml, aliasedNodeLimit: aliasedNodeLimit), path: "")
         } catch {
             throw .syntax(file: file, reason: "\(error)")
         }
@@ -26,7 +30,7 @@ struct ConfigNode {
 
     var isPresent: Bool {
         guard let node else { return false }
-        if case .scalar(let scalar) = node, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) { return false }
+        if case .scalar(let scalar) = node, YAMLInput.isNull(scalar) { return false }
         return true
     }
 
@@ -82,24 +86,45 @@ struct ConfigNode {
     }
 
     func nonNegativeInt() throws(ConfigError) -> Int? {
-        guard let value = try int() else { return nil }
-        guard value >= 0 else { throw .invalidValue(path: path, value: "\(value)", expected: "a number ≥ 0") }
-        return value
+        try int(in: 0...Int.max)
     }
 
-    /// Go-style durations as Orbit and Prometheus write them: `5s`, `500ms`, `2m`, `1h30m`.
-    func duration() throws(ConfigError) -> Duration? {
-        guard let text = try string() else { return nil }
-        guard let value = DurationText.parse(text) else {
-            throw .invalidValue(path: path, value: text, expected: "a duration such as 500ms, 5s, 2m or 1h30m")
+    /// An integer within `range`; past it is a config error naming the bounds.
+    func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let value = try int() else { return nil }
+        guard range.contains(value) else {
+            let expected = range.upperBound == Int.max
+                ? "a number ≥ \(range.lowerBound)" : "a number between \(range.lowerBound) and \(range.upperBound)"
+            throw .outOfRange(path: path, value: "\(value)", expected: expected)
         }
         return value
     }
 
+    /// Go-style durations as Orbit and Prometheus write them: `5s`, `500ms`, `2m`, `1h30m`,
+    /// within `range`. Every key has bounds: a value that parses but makes no sense (a poll
+    /// every nanosecond, a timeout of 0, a century) is as wrong as one that does not parse.
+    func duration(in range: ClosedRange<Duration>) throws(ConfigError) -> Duration? {
+        guard let text = try string() else { return nil }
+        guard let nanoseconds = DurationText.nanoseconds(text) else {
+            throw .invalidValue(path: path, value: text, expected: "a duration such as 500ms, 5s, 2m or 1h30m")
+        }
+        // Compared before a `Duration` is made: a value past what `Duration` holds would trap.
+        guard nanoseconds >= DurationText.nanoseconds(of: range.lowerBound),
+              nanoseconds <= DurationText.nanoseconds(of: range.upperBound) else {
+            throw .outOfRange(path: path, value: text, expected: "a duration between "
+                              + "\(DurationText.format(range.lowerBound)) and \(DurationText.format(range.upperBound))")
+        }
+        return .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    /// Any duration `DurationText` reads (≥ 0, at most `DurationText.maximum`).
+    func duration() throws(ConfigError) -> Duration? {
+        try duration(in: .zero...DurationText.maximum)
+    }
+
+    /// Greater than 0 (a timeout, an interval).
     func positiveDuration() throws(ConfigError) -> Duration? {
-        guard let value = try duration() else { return nil }
-        guard value > .zero else { throw .invalidValue(path: path, value: try string() ?? "", expected: "a duration greater than 0") }
-        return value
+        try duration(in: .nanoseconds(1)...DurationText.maximum)
     }
 
     func oneOf<T>(_ choices: KeyValuePairs<String, T>) throws(ConfigError) -> T? {
@@ -115,25 +140,43 @@ struct ConfigNode {
 
 /// Parses `1h30m`, `5s`, `250ms`, `1.5s` (units: h, m, s, ms, us, ns).
 enum DurationText {
+    /// Far below what `Duration` (and an Int64 of nanoseconds) holds, above every key's bound.
+    static let maximum: Duration = .seconds(100 * 365 * 86_400)
+
+    /// Within `maximum`, or nil: not a duration, or a longer one.
     static func parse(_ text: String) -> Duration? {
+        guard let nanoseconds = nanoseconds(text), nanoseconds <= Self.nanoseconds(of: maximum) else { return nil }
+        return .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    /// The duration written, in nanoseconds, as a `Double` so that any run of digits is a
+    /// number (possibly huge or infinite) rather than an overflow.
+    static func nanoseconds(_ text: String) -> Double? {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         guard !rest.isEmpty else { return nil }
-        var total = Duration.zero
-        let units: [(String, Duration)] = [("ms", .milliseconds(1)), ("us", .microseconds(1)), ("µs", .microseconds(1)),
-                                           ("ns", .nanoseconds(1)), ("h", .seconds(3600)), ("m", .seconds(60)), ("s", .seconds(1))]
+        var total = 0.0
+        let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("µs", 1e3), ("ns", 1), ("h", 3600e9), ("m", 60e9), ("s", 1e9)]
         while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
             guard !number.isEmpty, let value = Double(number) else { return nil }
             rest = rest.dropFirst(number.count)
             guard let unit = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
             rest = rest.dropFirst(unit.0.count)
-            total += unit.1 * value
+            total += value * unit.1
         }
         return total
     }
 
+    static func nanoseconds(of duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+    }
+
+    /// In the largest whole unit: `24h`, `90s`, `100ms`.
     static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms == 0 { return "0s" }
+        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
     }
 }

@@ -63,6 +63,8 @@ struct MigrationStateSettings: Equatable {
     }
     var location: Location
     var defaultMigrationTimeout: Duration = .seconds(300)
+    /// One whole read of the document (a URL's exchange, body included).
+    var timeout: Duration = .seconds(5)
 }
 
 struct DiagnosticsSettings: Equatable {

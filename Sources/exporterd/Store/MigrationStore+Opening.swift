@@ -9,13 +9,33 @@ import Darwin
 #endif
 
 extension MigrationStore {
+    /// `mkdir -p` with reasons a person reads ("/srv/x is not a directory", "permission
+    /// denied") rather than Foundation's "NSCocoaErrorDomain error 512".
+    static func createDataDirectory(_ path: String) throws(MigrationStoreError) {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var prefix = ""
+        for component in absolute.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) == 0 { continue }
+            let code = errno
+            var status = stat()
+            if stat(prefix, &status) == 0 {  // there already (EEXIST, or a parent we may not write)
+                guard (status.st_mode & S_IFMT) == S_IFDIR else {
+                    throw .cannotCreateDirectory(path: path, reason: "\(prefix) is not a directory")
+                }
+                continue
+            }
+            throw .cannotCreateDirectory(path: path, reason: "\(prefix): \(OSErrorText.describe(code))")
+        }
+    }
+
     /// Takes an exclusive, non-blocking `flock` on the lock file and returns its descriptor.
     /// A second exporterd on the same data_dir would interleave its polls with ours and break the
     /// sequence numbers; SQLite's own locks would only make it wait.
     static func lockDataDirectory(_ lockPath: String, database: String) throws(MigrationStoreError) -> Int32 {
         let descriptor = openDescriptor(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw .cannotOpen(path: database, reason: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))")
+            throw .cannotOpen(path: database, reason: "cannot open lock file \(lockPath): \(OSErrorText.describe(errno))")
         }
         // A lock we just released can still be held for a moment by a child process that was
         // being spawned (it shares the descriptor between fork and exec, O_CLOEXEC or not), so
@@ -28,7 +48,7 @@ extension MigrationStore {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK
                 ? "another exporterd is using this data_dir (\(lockPath) is locked)"
-                : "cannot lock \(lockPath): \(String(cString: strerror(errno)))"
+                : "cannot lock \(lockPath): \(OSErrorText.describe(errno))"
             closeDescriptor(descriptor)
             throw .cannotOpen(path: database, reason: reason)
         }

@@ -54,11 +54,7 @@ public actor MigrationStore {
         dataDirectory: String, logger: Logger = Logger(label: "exporterd.store")
     ) async throws(MigrationStoreError) -> MigrationStore {
         let directory = URL(fileURLWithPath: dataDirectory, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotCreateDirectory(path: directory.path, reason: error.localizedDescription)
-        }
+        try createDataDirectory(directory.path)
         let path = directory.appendingPathComponent(fileName).path
         let lock = try lockDataDirectory(directory.appendingPathComponent(lockFileName).path, database: path)
         let connection: SQLiteConnection
