@@ -3,6 +3,7 @@
 /// text from outside (agent pages, broker answers, the state document, config values), and a
 /// carriage return or newline in them must not forge a log line of its own.
 import ArgumentParser
+import Diagnostics
 import Foundation
 import Logging
 
@@ -104,7 +105,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)),
+            "time": RFC3339.string(from: Date()),
             "level": event.level.rawValue,
             "logger": label,
             "message": "\(event.message)",

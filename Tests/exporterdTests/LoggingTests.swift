@@ -63,5 +63,8 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: written.dropLast()) as? [String: String])
         #expect(object["message"] == Self.hostile)
         #expect(object["error"] == Self.hostile)
+        // The one RFC 3339 form every timestamp we print uses: UTC, milliseconds, "Z".
+        let time = try #require(object["time"])
+        #expect(time.hasSuffix("Z") && time.count == "2026-11-24T10:05:00.123Z".count, "\(time)")
     }
 }
