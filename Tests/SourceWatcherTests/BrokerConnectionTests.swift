@@ -4,6 +4,7 @@
 import NIOCore
 import Testing
 @testable import SourceWatcher
+import SourceWatcherTestSupport
 
 @Suite struct BrokerConnectionTests {
     static let settings = ConnectionSettings(connectTimeout: .milliseconds(500), requestTimeout: .milliseconds(300))
@@ -234,7 +235,8 @@ import Testing
         let address = broker.address
         await broker.stop()
 
-        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [address], settings: Self.settings)
+        let clock = ManualTimeSource()
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [address], settings: Self.settings, clock: clock)
         let refused = await #expect(throws: KafkaClientError.self) { try await cluster.connection(to: address) }
         guard case .connectFailed(address, _) = refused else {
             Issue.record("expected connectFailed, got \(String(describing: refused))")
@@ -246,7 +248,10 @@ import Testing
         #expect(fast == .backingOff(broker: address, lastError: refused?.description ?? ""))
         #expect(broker.acceptedConnections == 0)
 
-        try await Task.sleep(for: .milliseconds(250))
+        clock.advance(by: .milliseconds(159))
+        #expect(await (try? cluster.connection(to: address)) == nil, "still inside the shortest window")
+        #expect(broker.acceptedConnections == 0)
+        clock.advance(by: .milliseconds(41))
         let connection = try await cluster.connection(to: address)
         #expect(connection.isActive)
         #expect(broker.acceptedConnections == 1)

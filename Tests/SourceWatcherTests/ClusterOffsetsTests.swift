@@ -3,6 +3,7 @@
 /// within the same poll, a missing topic, and recovery on the next poll.
 import Testing
 @testable import SourceWatcher
+import SourceWatcherTestSupport
 
 @Suite struct ClusterOffsetsTests {
     static let timeout = Duration.milliseconds(300)
@@ -175,14 +176,17 @@ import Testing
     @Test func partitionsAddedToATopicAppearOnceMetadataAgesOut() async throws {
         let fake = try await FakeKafkaCluster.start(brokerCount: 1)
         fake.layout.addTopic("orders", leaders: [1, 1])
+        let clock = ManualTimeSource()
         let cluster = KafkaCluster(name: "source", bootstrapBrokers: fake.bootstrap, settings: Self.settings,
-                                   metadataMaxAge: .milliseconds(150))
+                                   metadataMaxAge: .seconds(60), clock: clock)
         #expect(await cluster.readOffsets(of: ["orders"]).topics["orders"]?.highWatermarkSum == 300)
         fake.layout.addTopic("orders", leaders: [1, 1, 1])
         // Within the maximum age the cached layout is used: no Metadata request per poll.
         #expect(await cluster.readOffsets(of: ["orders"]).topics["orders"]?.partitionCount == 2)
         #expect(fake.broker(1).received(.metadata).count == 1)
-        try await Task.sleep(for: .milliseconds(200))
+        clock.advance(by: .seconds(59))
+        #expect(await cluster.readOffsets(of: ["orders"]).topics["orders"]?.partitionCount == 2)
+        clock.advance(by: .seconds(1))
         let grown = await cluster.readOffsets(of: ["orders"])
         #expect(grown.topics["orders"]?.partitionCount == 3)
         #expect(grown.topics["orders"]?.highWatermarkSum == 600)

@@ -4,6 +4,7 @@
 import NIOCore
 import Testing
 @testable import SourceWatcher
+import SourceWatcherTestSupport
 
 @Suite struct ProducersPollTests {
     static let timeout = Duration.milliseconds(300)

@@ -98,8 +98,17 @@ enum ConfigLoader {
         guard !list.isEmpty else { throw .missing(path: brokerNode.path) }
         var credentialsNode = try node.child("credentials")
         let credentials = try self.credentials(&credentialsNode)
+        var settings = ClusterSettings(bootstrapBrokers: list, credentials: credentials)
+        let timeoutNode = try node.child("request_timeout")
+        if let timeout = try timeoutNode.positiveDuration() {
+            guard timeout >= .milliseconds(10), timeout <= .seconds(600) else {
+                throw .invalidValue(path: timeoutNode.path, value: (try timeoutNode.string()) ?? "\(timeout)",
+                                    expected: "a duration between 10ms and 10m")
+            }
+            settings.requestTimeout = timeout
+        }
         try node.finish()
-        return ClusterSettings(bootstrapBrokers: list, credentials: credentials)
+        return settings
     }
 
     /// `strict: false` for Orbit's credential blocks, which carry more options (JKS files…)
