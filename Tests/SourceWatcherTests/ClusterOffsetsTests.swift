@@ -19,7 +19,10 @@ import SourceWatcherTestSupport
         let fake = try await FakeKafkaCluster.start(brokerCount: 3)
         fake.layout.addTopic("orders", leaders: [1, 2, 3, 1, 2, 3])
         fake.layout.addTopic("audit", leaders: [1, 2])
-        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [fake.broker(1).address], settings: Self.settings)
+        // The test's clock: a read's deadline then never runs out while a loaded machine keeps
+        // the test waiting; only each request's own timeout (real time) applies.
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [fake.broker(1).address], settings: Self.settings,
+                                   clock: ManualTimeSource())
         do {
             try await body(fake, cluster)
         } catch {

@@ -33,7 +33,10 @@ import SourceWatcherTestSupport
         fake.layout.addTopic("audit", leaders: [1, 2])
         fake.layout.change(tp("orders", 0)) { $0.producers = [Self.direct] }
         fake.layout.change(tp("orders", 4)) { $0.producers = [Self.transactional, Self.direct] }
-        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [fake.broker(1).address], settings: Self.settings)
+        // The test's clock: a read's deadline then never runs out while a loaded machine keeps
+        // the test waiting; only each request's own timeout (real time) applies.
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [fake.broker(1).address], settings: Self.settings,
+                                   clock: ManualTimeSource())
         do {
             try await body(fake, cluster)
         } catch {

@@ -44,14 +44,18 @@ import Testing
             }
         }) { base in
             let settings = ConnectionSettings(requestTimeout: budget)
+            // The test's clock keeps read deadlines from running out on a loaded machine; the
+            // hung request still ends by its own (real) timeout.
+            let clock = ManualTimeSource()
             let watch = MigrationWatch(
-                source: KafkaCluster(name: "source", bootstrapBrokers: [source.address], settings: settings, logger: logger),
-                destination: KafkaCluster(name: "destination", bootstrapBrokers: [destination.address], settings: settings, logger: logger),
+                source: KafkaCluster(name: "source", bootstrapBrokers: [source.address], settings: settings, clock: clock, logger: logger),
+                destination: KafkaCluster(name: "destination", bootstrapBrokers: [destination.address], settings: settings,
+                                          clock: clock, logger: logger),
                 selection: TopicSelection(mappings: [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")], regex: nil),
                 agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(2)), client: .shared),
                 stateSource: MigrationStateSource(settings: MigrationStateSettings(location: .file(statePath)), client: .shared, environment: [:]),
                 accounting: MigrationAccounting(configuration: AccountingConfiguration()),
-                proxiedTotals: ProxiedCounterTotals(), logger: logger)
+                proxiedTotals: ProxiedCounterTotals(), logger: logger, clock: clock)
             let store = try await MigrationStore.open(dataDirectory: directory.appendingPathComponent("data").path, logger: logger)
             let state = ExporterState()
             let service = PollService(watch: watch, store: store, state: state, broadcaster: EventBroadcaster(), interval: .seconds(5),
