@@ -123,6 +123,7 @@ let package = Package(
             dependencies: [
                 "SourceWatcher",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
     ]

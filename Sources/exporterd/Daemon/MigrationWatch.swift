@@ -72,12 +72,12 @@ struct MigrationWatch {
         await refreshWatchedTopics()
 
         // Agents strictly before the source read: an acknowledged record counted by an agent
-        // read at t_a is on the source at any t_s ≥ t_a (the lower bound of §5).
+        // read at t_a is on the source at any t_s ≥ t_a (the lower bound of §5). The state
+        // source has no such order: it is read beside the clusters, so a slow state endpoint
+        // does not hold back the clusters' reads and health.
         let agentsRequestedAt = clock.wallNow()
-        async let agentRead = agents.scrape()
         async let stateRead = stateSource.read()
-        let (agentsRead, stateNow) = await (agentRead, stateRead)
-        var agentsNow = agentsRead
+        var agentsNow = await agents.scrape()
         // The upper bound compares this stamp with the source's answer stamps: one clock for both.
         agentsNow.readAt = agentsRequestedAt
 
@@ -91,7 +91,7 @@ struct MigrationWatch {
         let (sourceOffsets, destinationOffsets) = await (sourceRead, destinationRead)
         if !wallClockKeptTime() { wallClockStepped = true }
         await clustersRead(sourceOffsets, destinationOffsets)
-        let producers = await producersRead
+        let (producers, stateNow) = await (producersRead, stateRead)
 
         let destinationToSource = Dictionary(watched.map { ($0.destinationTopic, $0.sourceTopic) }, uniquingKeysWith: { first, _ in first })
         for case (_, .failure(let error)) in agentsNow.pages {
