@@ -53,7 +53,10 @@ final class PollService: Service, @unchecked Sendable {
         }
         broadcaster.finishAll()
         do {
-            try await store.close()
+            // In a task of its own, which does not inherit a cancellation of the loop: a close
+            // cut short would leave the connection open and the WAL unflushed.
+            let store = self.store
+            try await Task { try await store.close() }.value
         } catch {
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
         }
