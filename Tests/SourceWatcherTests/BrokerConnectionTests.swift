@@ -210,7 +210,9 @@ import SourceWatcherTestSupport
             try await withThrowingTaskGroup(of: (String, String?).self) { group in
                 for name in ["a", "b", "c"] {
                     group.addTask {
-                        let response = try await connection.send(MetadataRequest(topics: [.init(name: name)]))
+                        // A timeout far beyond the delays: on a loaded machine 240 ms of delay
+                        // must not race a 300 ms timeout.
+                        let response = try await connection.send(MetadataRequest(topics: [.init(name: name)]), timeout: .seconds(10))
                         return (name, response.topics.first?.name ?? nil)
                     }
                 }

@@ -87,7 +87,9 @@ import SourceWatcherTestSupport
             let clock = ContinuousClock()
             let started = clock.now
             let partial = await cluster.readOffsets(of: ["orders", "audit"])
-            #expect(clock.now - started < .milliseconds(900))
+            // Not a hang (the request's own timeout ended it); no tighter bound: tests do not
+            // assert on timing, and a loaded machine stretches it.
+            #expect(clock.now - started < .seconds(20))
 
             #expect(!partial.isComplete)
             let orders = try #require(partial.topics["orders"])

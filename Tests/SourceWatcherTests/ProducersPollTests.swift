@@ -116,7 +116,9 @@ import SourceWatcherTestSupport
             let clock = ContinuousClock()
             let started = clock.now
             let read = await cluster.describeProducers(of: ["orders", "audit"])
-            #expect(clock.now - started < .milliseconds(900))
+            // Not a hang (the request's own timeout ended it); no tighter bound: tests do not
+            // assert on timing, and a loaded machine stretches it.
+            #expect(clock.now - started < .seconds(20))
             let producers = try #require(read.producers)
             #expect(!producers.isComplete)
             let orders = try #require(producers.topics["orders"])
