@@ -64,10 +64,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test support shared by SourceWatcherTests and exporterdTests: the scripted fake Kafka
+        // broker (a real TCP server) and a clock tests move by hand.
+        .target(
+            name: "SourceWatcherTestSupport",
+            dependencies: [
+                "SourceWatcher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/SourceWatcherTestSupport"
+        ),
         .testTarget(
             name: "SourceWatcherTests",
             dependencies: [
                 "SourceWatcher",
+                "SourceWatcherTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),  // the fake broker is a real TCP server
@@ -97,6 +110,7 @@ let package = Package(
             name: "exporterdTests",
             dependencies: [
                 "exporterd",
+                "SourceWatcherTestSupport",  // fake brokers and the hand-moved clock for MigrationWatch
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),  // local agents / state endpoint
             ]
@@ -113,6 +127,7 @@ let package = Package(
             dependencies: [
                 "SourceWatcher",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
     ]

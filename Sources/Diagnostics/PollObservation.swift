@@ -1,6 +1,8 @@
 /// What one poll cycle read, handed to the accounting as values. The I/O layer fills it in the
 /// order the contract requires: agents first, then the clusters, so `proxied.readAt` is before
-/// every topic's `sourceReadAt`.
+/// every topic's `sourceRequestedAt`. A source read is not an instant: the broker read the
+/// offsets somewhere between sending the request and receiving the answer, so a topic's read
+/// carries both ends (CONTRACT §5, guarantee 1).
 import Foundation
 
 /// The agents' counters of one poll, summed over agents and corrected for agent restarts.
@@ -29,8 +31,12 @@ public struct ProxiedRead: Sendable, Hashable {
 /// One topic's cluster reads in a poll.
 public struct TopicRead: Sendable, Hashable {
     public var topic: String
-    /// When the source's ListOffsets for this topic was sent (t_k in §5).
-    public var sourceReadAt: Date
+    /// When the first request the topic's source read needed was sent: the broker read its
+    /// offsets no earlier (agents read before this are "before t_k" in §5).
+    public var sourceRequestedAt: Date
+    /// When the last answer the topic's source read needed came back (retry included): the
+    /// broker read its offsets no later (agents read `publish_delay` after this are "after").
+    public var sourceAnsweredAt: Date
     /// Partition → high watermark; nil unless every partition of the topic answered.
     public var sourceHighWatermarks: [Int32: Int64]?
     /// The same on the destination.
@@ -42,16 +48,28 @@ public struct TopicRead: Sendable, Hashable {
     public var directProducers: DirectProducers?
 
     public init(
-        topic: String, sourceReadAt: Date, sourceHighWatermarks: [Int32: Int64]?,
+        topic: String, sourceRequestedAt: Date, sourceAnsweredAt: Date, sourceHighWatermarks: [Int32: Int64]?,
         destinationHighWatermarks: [Int32: Int64]?, timeLagSeconds: Double? = nil,
         directProducers: DirectProducers? = nil
     ) {
         self.directProducers = directProducers
         self.topic = topic
-        self.sourceReadAt = sourceReadAt
+        self.sourceRequestedAt = sourceRequestedAt
+        self.sourceAnsweredAt = max(sourceAnsweredAt, sourceRequestedAt)
         self.sourceHighWatermarks = sourceHighWatermarks
         self.destinationHighWatermarks = destinationHighWatermarks
         self.timeLagSeconds = timeLagSeconds
+    }
+
+    /// A read answered the instant it was asked (fixtures; a broker that answers in no time).
+    public init(
+        topic: String, sourceReadAt: Date, sourceHighWatermarks: [Int32: Int64]?,
+        destinationHighWatermarks: [Int32: Int64]?, timeLagSeconds: Double? = nil,
+        directProducers: DirectProducers? = nil
+    ) {
+        self.init(topic: topic, sourceRequestedAt: sourceReadAt, sourceAnsweredAt: sourceReadAt,
+                  sourceHighWatermarks: sourceHighWatermarks, destinationHighWatermarks: destinationHighWatermarks,
+                  timeLagSeconds: timeLagSeconds, directProducers: directProducers)
     }
 }
 
@@ -66,12 +84,19 @@ public struct PollObservation: Sendable, Hashable {
     public var stateDocument: MigrationStateDocument?
     /// One entry per watched topic.
     public var topics: [TopicRead]
+    /// The wall clock stepped since the previous poll (its elapsed time disagreed with the
+    /// monotonic clock's by more than a second), or nothing is known about it (the first poll
+    /// of a process): stamps of earlier polls are not comparable with this poll's, so bounds
+    /// still waiting on them are dropped (losing a bound is safe, a wrong one is not).
+    public var wallClockStepped: Bool
 
-    public init(at: Date, proxied: ProxiedRead?, stateDocument: MigrationStateDocument?, topics: [TopicRead]) {
+    public init(at: Date, proxied: ProxiedRead?, stateDocument: MigrationStateDocument?, topics: [TopicRead],
+                wallClockStepped: Bool = false) {
         self.at = at
         self.proxied = proxied
         self.stateDocument = stateDocument
         self.topics = topics
+        self.wallClockStepped = wallClockStepped
     }
 }
 
@@ -89,12 +114,15 @@ public struct TopicPoll: Sendable, Hashable {
     public var report: TopicStateReport?
     /// The document's events for this topic.
     public var reportedEvents: [ReportedEvent]
+    /// See `PollObservation.wallClockStepped`.
+    public var wallClockStepped: Bool
 
     public init(
         at: Date, read: TopicRead, proxiedRecords: Int64?, proxiedReadAt: Date?,
         proxiedCountersRestarted: Bool = false, stateSourceUp: Bool, report: TopicStateReport?,
-        reportedEvents: [ReportedEvent] = []
+        reportedEvents: [ReportedEvent] = [], wallClockStepped: Bool = false
     ) {
+        self.wallClockStepped = wallClockStepped
         self.at = at
         self.read = read
         self.proxiedRecords = proxiedRecords
@@ -113,6 +141,7 @@ public struct TopicPoll: Sendable, Hashable {
             proxiedCountersRestarted: poll.proxied?.countersRestarted(for: read.topic) ?? false,
             stateSourceUp: poll.stateDocument != nil,
             report: poll.stateDocument?.report(for: read.topic),
-            reportedEvents: poll.stateDocument?.events.filter { $0.topic == read.topic } ?? [])
+            reportedEvents: poll.stateDocument?.events.filter { $0.topic == read.topic } ?? [],
+            wallClockStepped: poll.wallClockStepped)
     }
 }

@@ -60,6 +60,9 @@ public struct TopicAccounting: Sendable {
 
         // 1. The agents' read bounds earlier polls from above. A restart guess makes totals
         //    incomparable with earlier ones: start the episode over rather than risk a count.
+        if poll.wallClockStepped {
+            snapshot.unproxied.wallClockStepped()
+        }
         if let proxied = poll.proxiedRecords, let readAt = poll.proxiedReadAt {
             if poll.proxiedCountersRestarted {
                 snapshot.unproxied.agentsRestarted(proxiedRecords: proxied)
@@ -90,10 +93,14 @@ public struct TopicAccounting: Sendable {
         let sourceOffsets = sourceHighWatermarks.map { $0.values.reduce(0, +) }
 
         // 4. Unproxied accounting: only on polls where source, agents and state all answered.
+        //    A poll across a wall-clock step is not recorded either: the step may fall between
+        //    its own stamps.
         if snapshot.state?.countsUnproxiedWrites == true {
-            if let sourceOffsets, let proxied = poll.proxiedRecords, poll.stateSourceUp, agentsUp {
+            if !poll.wallClockStepped, let sourceOffsets, let proxied = poll.proxiedRecords,
+               let proxiedReadAt = poll.proxiedReadAt, poll.stateSourceUp, agentsUp {
                 snapshot.unproxied.record(
-                    sourceOffsets: sourceOffsets, proxiedBefore: proxied, sourceReadAt: poll.read.sourceReadAt)
+                    sourceOffsets: sourceOffsets, proxiedBefore: proxied, proxiedReadAt: proxiedReadAt,
+                    sourceRequestedAt: poll.read.sourceRequestedAt, sourceAnsweredAt: poll.read.sourceAnsweredAt)
             } else {
                 snapshot.unproxied.interrupt()
             }

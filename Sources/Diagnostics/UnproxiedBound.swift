@@ -1,12 +1,18 @@
 /// The lower bound on records that reached the source without the proxy (CONTRACT §5,
 /// unproxied_source_writes), for one topic while it is PROXY or MIGRATING.
 ///
-/// Each complete poll k contributes the source offsets S_k read at t_k. Its upper bound on the
-/// records proxied by t_k, hi_k, is the first agents' read taken at least `publish_delay` after
-/// t_k: by then every record acknowledged before t_k has been published. The baseline's lower
-/// bound lo_b is the agents' read taken just before the baseline's source read: agents only
-/// count acknowledged records, so nothing they had counted was still missing from the source.
-/// So L_k = (S_k − S_b) − (hi_k − lo_b) never exceeds the unproxied records between t_b and t_k.
+/// Each complete poll k contributes the source offsets S_k, which the broker read at some t_k
+/// between sending the request (`sourceRequestedAt`) and receiving the answer
+/// (`sourceAnsweredAt`). Its upper bound on the records proxied by t_k, hi_k, is the first
+/// agents' read taken at least `publish_delay` after the answer: by then every record
+/// acknowledged before t_k has been published, however slowly the broker answered. The
+/// baseline's lower bound lo_b is the agents' read taken before the baseline's request was
+/// sent: agents only count acknowledged records, so nothing they had counted was still missing
+/// from the source. So L_k = (S_k − S_b) − (hi_k − lo_b) never exceeds the unproxied records
+/// between t_b and t_k.
+///
+/// Those comparisons are of wall-clock stamps. When the wall clock steps between polls, the
+/// polls still waiting for their hi are dropped and the streak ends (`wallClockStepped`).
 ///
 /// A single L_k can still be too high when an agent publishes later than promised, so a value
 /// only counts once it held for `confirm_polls` consecutive complete polls: the counter is the
@@ -26,10 +32,20 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
 
     /// A complete poll still waiting for an agents' read late enough to bound it from above.
     struct PendingPoll: Sendable, Hashable, Codable {
-        var sourceReadAt: Date
+        /// When the source read's last answer came back.
+        var sourceAnsweredAt: Date
         var sourceOffsets: Int64
         /// The streak of consecutive complete polls it belongs to.
         var streak: Int
+
+        /// Stored under its first name so earlier snapshots still decode. A pending poll stored
+        /// before the answer time was kept holds its send time instead; none survives to be
+        /// resolved, since the first poll of a process drops every pending poll
+        /// (`PollObservation.wallClockStepped`).
+        enum CodingKeys: String, CodingKey {
+            case sourceAnsweredAt = "sourceReadAt"
+            case sourceOffsets, streak
+        }
     }
 
     private(set) var baseline: Baseline?
@@ -68,7 +84,7 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
         }
         guard let baseline else { return 0 }
         let before = records
-        while let first = pending.first, readAt >= first.sourceReadAt.addingTimeInterval(configuration.publishDelay) {
+        while let first = pending.first, readAt >= first.sourceAnsweredAt.addingTimeInterval(configuration.publishDelay) {
             pending.removeFirst()
             let bound = (first.sourceOffsets - baseline.sourceOffsets) - (hi - baseline.proxiedBefore)
             confirm(bound, streak: first.streak, configuration: configuration)
@@ -101,15 +117,24 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
         lastProxiedRecords = proxiedRecords
     }
 
-    /// A complete poll of a PROXY or MIGRATING topic: S read at `sourceReadAt`, agents' total
-    /// `proxiedBefore` read just before. The first one after a (re)start of the episode is the
-    /// baseline; the others wait for their hi.
-    mutating func record(sourceOffsets: Int64, proxiedBefore: Int64, sourceReadAt: Date) {
+    /// A complete poll of a PROXY or MIGRATING topic: S read between `sourceRequestedAt` and
+    /// `sourceAnsweredAt`, agents' total `proxiedBefore` read at `proxiedReadAt`. The first one
+    /// after a (re)start of the episode is the baseline; the others wait for their hi. A poll
+    /// whose agents' read is not before the source request cannot give a lower bound: it only
+    /// ends the streak.
+    mutating func record(
+        sourceOffsets: Int64, proxiedBefore: Int64, proxiedReadAt: Date,
+        sourceRequestedAt: Date, sourceAnsweredAt: Date
+    ) {
+        guard proxiedReadAt <= sourceRequestedAt else {
+            interrupt()
+            return
+        }
         guard baseline != nil else {
             baseline = Baseline(sourceOffsets: sourceOffsets, proxiedBefore: proxiedBefore)
             return
         }
-        pending.append(PendingPoll(sourceReadAt: sourceReadAt, sourceOffsets: sourceOffsets, streak: currentStreak))
+        pending.append(PendingPoll(sourceAnsweredAt: sourceAnsweredAt, sourceOffsets: sourceOffsets, streak: currentStreak))
         // Normally publish_delay / poll_interval polls wait at most; only a clock stepping back
         // could keep them waiting. Dropping the oldest loses bounds, never makes one wrong.
         if pending.count > Self.maximumPending {
@@ -122,6 +147,16 @@ public struct UnproxiedBound: Sendable, Hashable, Codable {
 
     /// An incomplete poll (or one in which the topic was not counted): ends the streak.
     mutating func interrupt() {
+        currentStreak += 1
+    }
+
+    /// The wall clock stepped: the waiting polls' answer times and the next agents' read time
+    /// are on different clocks, so a forward step would resolve them too early (a count that
+    /// is not real) and a backward step would keep them waiting (a count that comes an hour
+    /// late). They are dropped; the baseline holds no time and stays, so the writes they
+    /// covered are counted by the later polls.
+    mutating func wallClockStepped() {
+        pending = []
         currentStreak += 1
     }
 

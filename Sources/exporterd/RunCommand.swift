@@ -47,8 +47,10 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = AccountingConfiguration(settings: settings, proxy: proxy, state: stateSettings)
         let client = HTTPClient.shared
         let watch = MigrationWatch(
-            source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, logger: logger),
-            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger),
+            source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers,
+                                 settings: source.connectionSettings, logger: logger),
+            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
+                                      settings: destination.connectionSettings, logger: logger),
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             agents: ProxyAgents(settings: proxy, client: client),
             stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment,

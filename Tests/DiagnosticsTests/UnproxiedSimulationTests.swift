@@ -14,8 +14,13 @@ struct SimulationRun {
     var polls = 400
     var agentOutageRate = 0.0
     var sourceOutageRate = 0.0
+    /// How long the source takes to answer ListOffsets; the broker reads the high watermark
+    /// somewhere in the second half of that time.
+    var sourceAnswerTime: TimeInterval = 0
+    /// Every proxied record is published exactly `publish_delay` after it was appended.
+    var publishAtTheEdge = false
     /// Check guarantee (2); needs the next poll's agents read to be late enough.
-    var checkExactness: Bool { interval - 0.4 >= publishDelay }
+    var checkExactness: Bool { interval - 0.4 - sourceAnswerTime >= publishDelay }
 
     struct Result {
         var overcounts: [String] = []
@@ -39,10 +44,15 @@ struct SimulationRun {
             let mode = Int.random(in: 0..<3, using: &random)
             let proxiedCount = block == 2 && mode == 0 ? 0 : Int.random(in: 0...(mode == 1 ? 30 : 8), using: &random)
             for _ in 0..<proxiedCount {
-                let delay: TimeInterval = switch Int.random(in: 0..<3, using: &random) {
-                case 0: 0
-                case 1: publishDelay
-                default: Double.random(in: 0...publishDelay, using: &random)
+                let delay: TimeInterval
+                if publishAtTheEdge {
+                    delay = publishDelay
+                } else {
+                    delay = switch Int.random(in: 0..<3, using: &random) {
+                    case 0: 0
+                    case 1: publishDelay
+                    default: Double.random(in: 0...publishDelay, using: &random)
+                    }
                 }
                 simulation.proxy(
                     at: start + Double.random(in: 0..<interval, using: &random), publishDelay: delay,
@@ -73,7 +83,12 @@ struct SimulationRun {
         var sourceReads: [TimeInterval] = []
         for k in 0..<polls {
             let readAt = Double(k) * interval
-            let sourceAt = readAt + Double.random(in: 0.01...0.4, using: &random)
+            let requestedAt = readAt + Double.random(in: 0.01...0.4, using: &random)
+            // The instant the broker read the offsets: the truth is taken there.
+            let sourceAt = sourceAnswerTime > 0
+                ? requestedAt + sourceAnswerTime * Double.random(in: 0.5...1, using: &random)
+                : requestedAt
+            let answeredAt = requestedAt + sourceAnswerTime
             let outagesAllowed = k >= 3 && k < polls - 15
             let agentsUp = !(outagesAllowed && Double.random(in: 0..<1, using: &random) < agentOutageRate)
             let sourceUp = !(outagesAllowed && Double.random(in: 0..<1, using: &random) < sourceOutageRate)
@@ -83,7 +98,8 @@ struct SimulationRun {
                     recordsByTopic: ["orders": simulation.proxiedTotal(at: readAt, agents: agents)])
                 : nil
             let read = TopicRead(
-                topic: "orders", sourceReadAt: epoch.addingTimeInterval(sourceAt),
+                topic: "orders", sourceRequestedAt: epoch.addingTimeInterval(requestedAt),
+                sourceAnsweredAt: epoch.addingTimeInterval(answeredAt),
                 sourceHighWatermarks: sourceUp ? simulation.highWatermarks(at: sourceAt) : nil,
                 destinationHighWatermarks: [0: 0, 1: 0, 2: 0], timeLagSeconds: 0)
             let outcome = accounting.observe(
@@ -141,6 +157,19 @@ struct SimulationRun {
         #expect(result.trailingMisses.first == nil)
         #expect(result.trailingChecks > 300)
         // The silent tail is a run of quiet polls: the count settles on the truth.
+        #expect(result.finalCounter == result.finalTruth)
+        #expect(result.finalTruth > 0)
+    }
+
+    /// The broker answers 1.5 s after the request, agents publish every record exactly at
+    /// publish_delay, and the next poll's agents read comes 2.1–2.5 s after the request: late
+    /// enough after the request, too early after the answer. Resolving bounds by the request
+    /// time (the stamp before this change) overcounts here on every seed.
+    @Test(arguments: [UInt64(31), 32, 33, 34])
+    func slowSourceAnswersWithAgentsAtThePublishDelayEdgeNeverOvercount(seed: UInt64) {
+        let result = SimulationRun(seed: seed, interval: 2.5, publishDelay: 2, confirmPolls: 1,
+                                   sourceAnswerTime: 1.5, publishAtTheEdge: true).run()
+        #expect(result.overcounts.first == nil)
         #expect(result.finalCounter == result.finalTruth)
         #expect(result.finalTruth > 0)
     }

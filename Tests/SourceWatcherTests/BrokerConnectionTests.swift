@@ -4,6 +4,7 @@
 import NIOCore
 import Testing
 @testable import SourceWatcher
+import SourceWatcherTestSupport
 
 @Suite struct BrokerConnectionTests {
     static let settings = ConnectionSettings(connectTimeout: .milliseconds(500), requestTimeout: .milliseconds(300))
@@ -209,7 +210,9 @@ import Testing
             try await withThrowingTaskGroup(of: (String, String?).self) { group in
                 for name in ["a", "b", "c"] {
                     group.addTask {
-                        let response = try await connection.send(MetadataRequest(topics: [.init(name: name)]))
+                        // A timeout far beyond the delays: on a loaded machine 240 ms of delay
+                        // must not race a 300 ms timeout.
+                        let response = try await connection.send(MetadataRequest(topics: [.init(name: name)]), timeout: .seconds(10))
                         return (name, response.topics.first?.name ?? nil)
                     }
                 }
@@ -234,7 +237,8 @@ import Testing
         let address = broker.address
         await broker.stop()
 
-        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [address], settings: Self.settings)
+        let clock = ManualTimeSource()
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: [address], settings: Self.settings, clock: clock)
         let refused = await #expect(throws: KafkaClientError.self) { try await cluster.connection(to: address) }
         guard case .connectFailed(address, _) = refused else {
             Issue.record("expected connectFailed, got \(String(describing: refused))")
@@ -246,7 +250,10 @@ import Testing
         #expect(fast == .backingOff(broker: address, lastError: refused?.description ?? ""))
         #expect(broker.acceptedConnections == 0)
 
-        try await Task.sleep(for: .milliseconds(250))
+        clock.advance(by: .milliseconds(159))
+        #expect(await (try? cluster.connection(to: address)) == nil, "still inside the shortest window")
+        #expect(broker.acceptedConnections == 0)
+        clock.advance(by: .milliseconds(41))
         let connection = try await cluster.connection(to: address)
         #expect(connection.isActive)
         #expect(broker.acceptedConnections == 1)

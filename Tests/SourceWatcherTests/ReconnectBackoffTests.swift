@@ -3,7 +3,7 @@ import Testing
 @testable import SourceWatcher
 
 @Suite struct ReconnectBackoffTests {
-    private let start = ContinuousClock.now
+    private let start = MonotonicInstant(sinceOrigin: .seconds(1000))
 
     private func wait(after backoff: ReconnectBackoff) -> Duration? {
         backoff.notBefore.map { $0 - start }
@@ -45,6 +45,18 @@ import Testing
         #expect(!backoff.allowsAttempt(at: start))
         #expect(!backoff.allowsAttempt(at: start + .milliseconds(99)))
         #expect(backoff.allowsAttempt(at: start + .milliseconds(100)))
+    }
+
+    /// A failure from before a read began never stops that read's first attempt: the next
+    /// poll must reach a broker that answers again, whatever the backoff grew to.
+    @Test func aReadThatBeganAfterTheFailureMayTryOnce() {
+        var backoff = ReconnectBackoff(initial: .seconds(8), maximum: .seconds(10))
+        backoff.failed(at: start, jitter: 0)
+        #expect(!backoff.allowsAttempt(at: start + .seconds(5), readStartedAt: start))
+        #expect(!backoff.allowsAttempt(at: start + .seconds(5), readStartedAt: start - .seconds(1)))
+        #expect(backoff.allowsAttempt(at: start + .seconds(5), readStartedAt: start + .seconds(4)))
+        // Without a read (a one-off call) the window alone decides.
+        #expect(!backoff.allowsAttempt(at: start + .seconds(5)))
     }
 
     @Test func successResetsTheSequence() {

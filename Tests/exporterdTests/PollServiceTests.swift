@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import MetricsExporter
 import SourceWatcher
+import SourceWatcherTestSupport
 import Testing
 @testable import exporterd
 
@@ -77,5 +78,59 @@ import Testing
         #expect(state.polls == 2)
         let totals = try #require(try state.document(ProxiedCounterTotals.self, named: StoredDocumentName.proxied))
         #expect(totals.totals(forSourceTopic: "orders") == TopicCounters(records: 20, bytes: 2000))
+    }
+
+    /// The loop sleeps on the injected clock: after a poll it waits for `poll_interval` of the
+    /// test's time, not of real time, and polls again as soon as that time has passed.
+    @Test func theLoopWaitsForPollIntervalOnTheInjectedClock() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("exporterd-loop-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let statePath = directory.appendingPathComponent("state.yaml").path
+        try Data("topics: []\n".utf8).write(to: URL(fileURLWithPath: statePath))
+        var logger = Logger(label: "poll-loop-test")
+        logger.logLevel = .critical
+        let scrapes = Counter()
+        let clock = ManualTimeSource()
+
+        let polls = try await withLocalHTTPServer({ router in
+            router.get("/metrics") { _, _ in
+                _ = scrapes.next(by: 1)
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "")))
+            }
+        }) { base in
+            let refused = [BrokerAddress(host: "127.0.0.1", port: 1)]
+            let watch = MigrationWatch(
+                source: KafkaCluster(name: "source", bootstrapBrokers: refused, clock: clock, logger: logger),
+                destination: KafkaCluster(name: "destination", bootstrapBrokers: refused, clock: clock, logger: logger),
+                selection: TopicSelection(mappings: [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")], regex: nil),
+                agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(2)), client: .shared),
+                stateSource: MigrationStateSource(settings: MigrationStateSettings(location: .file(statePath)), client: .shared, environment: [:]),
+                accounting: MigrationAccounting(configuration: AccountingConfiguration()),
+                proxiedTotals: ProxiedCounterTotals(), logger: logger, clock: clock)
+            let store = try await MigrationStore.open(dataDirectory: directory.appendingPathComponent("data").path, logger: logger)
+            let service = PollService(watch: watch, store: store, state: ExporterState(), broadcaster: EventBroadcaster(),
+                                      interval: .seconds(5), exportPartitionMetrics: false, eventCounts: [:], logger: logger)
+            let loop = Task { try await service.run() }
+            /// Waits (boundedly, in real time) until the loop is asleep on the test's clock.
+            func asleep() async throws {
+                for _ in 0..<500 where clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            var polls: [Int] = []
+            try await asleep()
+            polls.append(scrapes.next(by: 0))
+            clock.advance(by: .seconds(4))
+            try await Task.sleep(for: .milliseconds(50))
+            polls.append(scrapes.next(by: 0))
+            clock.advance(by: .seconds(1))
+            // Well under the 5 s a real-time sleep would take.
+            for _ in 0..<200 where scrapes.next(by: 0) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await asleep()
+            polls.append(scrapes.next(by: 0))
+            loop.cancel()
+            _ = try? await loop.value
+            return polls
+        }
+        #expect(polls == [1, 1, 2])
     }
 }

@@ -1,29 +1,14 @@
-/// The result of one offsets poll of one cluster. Complete only when every watched partition
-/// of every watched topic answered (kminion's rule): a sum over a partial answer would lie.
+/// The result of one offsets read of one cluster. Complete only when every watched partition
+/// of every watched topic answered (`TopicAnswers.isComplete`): a sum over a partial answer
+/// would lie. Each topic carries the two ends of its read (`requestedAt`, `answeredAt`).
 import struct Foundation.Date
 
 public struct ClusterOffsets: Sendable {
-    public struct TopicOffsets: Sendable {
-        /// Partitions the metadata lists for the topic; nil when the topic itself is unavailable.
-        public var partitionCount: Int?
-        public var partitions: [Int32: PartitionOffsets] = [:]
-        public var failures: [Int32: PartitionFailure] = [:]
-        /// Why the whole topic has no answer (missing on the cluster, metadata unreadable).
-        public var topicFailure: KafkaClientError?
-
-        public var isComplete: Bool {
-            guard let partitionCount, topicFailure == nil else { return false }
-            return failures.isEmpty && partitions.count == partitionCount
-        }
-
-        /// Sum of high watermarks, only from a complete answer.
-        public var highWatermarkSum: Int64? {
-            isComplete ? partitions.values.reduce(0) { $0 + $1.highWatermark } : nil
-        }
-    }
+    public typealias TopicOffsets = TopicAnswers<PartitionOffsets>
 
     public let cluster: String
-    /// Wall-clock time the offsets were requested (what "now" means for this answer).
+    /// Wall-clock time the read began, before any request. The accounting does not use it:
+    /// a topic's own `requestedAt`/`answeredAt` bound when the broker read its offsets.
     public var readAt: Date
     public var duration: Duration = .zero
     public var topics: [String: TopicOffsets] = [:]
@@ -42,5 +27,12 @@ public struct ClusterOffsets: Sendable {
 
     public func offsets(of partition: TopicPartition) -> PartitionOffsets? {
         topics[partition.topic]?.partitions[partition.partition]
+    }
+}
+
+extension TopicAnswers where Value == PartitionOffsets {
+    /// Sum of high watermarks, only from a complete answer.
+    public var highWatermarkSum: Int64? {
+        isComplete ? partitions.values.reduce(0) { $0 + $1.highWatermark } : nil
     }
 }

@@ -1,6 +1,6 @@
-/// The offsets poll: one ListOffsets request per leader broker covering all the partitions it
-/// leads, all leaders at once. Partitions whose leader moved or could not be reached are retried
-/// once after a metadata refresh within the same poll; everything else that fails is reported, not hidden.
+/// The offsets read: ListOffsets through the shared per-leader round (`LeaderRound.swift`):
+/// one exchange per leader broker covering all the partitions it leads, all leaders at once,
+/// moved partitions retried once after a metadata refresh, everything within one deadline.
 import struct Foundation.Date
 
 /// Which offset ListOffsets should return for each partition.
@@ -28,116 +28,86 @@ public struct ListedOffset: Sendable, Equatable {
 }
 
 extension KafkaCluster {
-    /// Reads high watermarks (and, when asked, log start offsets) of every partition of `topics`.
-    public func readOffsets(of topics: [String], includeLogStartOffsets: Bool = false) async -> ClusterOffsets {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var result = ClusterOffsets(cluster: name, readAt: Date())
-        let metadata: ClusterMetadata
-        do {
-            metadata = try await currentMetadata(covering: topics)
-        } catch {
-            result.errors.append(error)
-            for topic in topics { result.topics[topic] = .init(partitionCount: nil, topicFailure: error) }
-            result.duration = clock.now - started
-            return result
+    /// Reads high watermarks (and, when asked, log start offsets) of every partition of
+    /// `topics`, within `deadline` (default: `request_timeout` from now).
+    public func readOffsets(of topics: [String], includeLogStartOffsets: Bool = false, deadline: ReadDeadline? = nil) async -> ClusterOffsets {
+        let deadline = deadline ?? newReadDeadline()
+        let started = clock.monotonicNow()
+        var result = ClusterOffsets(cluster: name, readAt: clock.wallNow())
+        let round = await leaderRound(topics: topics, deadline: deadline) { cluster, leader, address, partitions, deadline in
+            await cluster.offsetsExchange(partitions, includeLogStartOffsets: includeLogStartOffsets,
+                                          leaderID: leader, address: address, deadline: deadline)
         }
-        var collected: [TopicPartition] = []
-        for topic in topics {
-            if let partitions = metadata.partitions(of: topic) {
-                result.topics[topic] = .init(partitionCount: partitions.count)
-                collected += partitions
-            } else {
-                result.topics[topic] = .init(partitionCount: nil, topicFailure: .topicNotFound(cluster: name, topic: topic))
-            }
-        }
-        let watched = collected  // grouped by topic, in `topics` order
-
-        async let latestAnswer = listOffsets(watched, query: .latest, metadata: metadata)
-        async let earliestAnswer = includeLogStartOffsets
-            ? listOffsets(watched, query: .earliest, metadata: metadata)
-            : ListOffsetsOutcome()
-        var latest = await latestAnswer
-        var earliest = await earliestAnswer
-
-        // Leaders move: one metadata refresh and one retry of just those partitions.
-        let moved = Set(latest.failures.filter(\.value.callsForRetry).map(\.key))
-            .union(earliest.failures.filter(\.value.callsForRetry).map(\.key))
-        if !moved.isEmpty {
-            invalidateMetadata()
-            if let fresh = try? await refreshMetadata(topics: topics) {
-                let retry = moved.sorted()
-                async let latestRetry = listOffsets(retry.filter { latest.failures[$0] != nil }, query: .latest, metadata: fresh)
-                async let earliestRetry = includeLogStartOffsets
-                    ? listOffsets(retry.filter { earliest.failures[$0] != nil }, query: .earliest, metadata: fresh)
-                    : ListOffsetsOutcome()
-                latest.merge(await latestRetry)
-                earliest.merge(await earliestRetry)
-            }
-        }
-
-        // Each topic's answer is built locally and stored once: writing partition by partition
-        // through `result.topics[topic]?` would risk copying the topic's table on every write.
-        var index = watched.startIndex
-        while index < watched.endIndex {
-            let topic = watched[index].topic
-            var entry = result.topics[topic] ?? .init(partitionCount: nil)
-            while index < watched.endIndex, watched[index].topic == topic {
-                let partition = watched[index]
-                index += 1
-                if let answer = latest.offsets[partition] {
-                    if includeLogStartOffsets, let failure = earliest.failures[partition] {
-                        entry.failures[partition.partition] = failure
-                        continue
-                    }
-                    entry.partitions[partition.partition] = PartitionOffsets(
-                        highWatermark: answer.offset,
-                        logStartOffset: includeLogStartOffsets ? earliest.offsets[partition]?.offset : nil,
-                        leader: answer.leader)
-                } else {
-                    entry.failures[partition.partition] = latest.failures[partition] ?? .missingFromAnswer
-                }
-            }
-            result.topics[topic] = entry
-        }
-        result.errors += latest.errors + earliest.errors
-        result.duration = clock.now - started
+        result.topics = round.topics
+        result.errors = round.errors
+        result.duration = clock.monotonicNow() - started
         return result
     }
 
-    /// ListOffsets for `partitions`, one request per leader, all leaders concurrently.
-    public func listOffsets(_ partitions: [TopicPartition], query: OffsetQuery, metadata: ClusterMetadata? = nil) async -> ListOffsetsOutcome {
+    /// ListOffsets for `partitions` with `query` through the per-leader round.
+    public func listOffsets(_ partitions: [TopicPartition], query: OffsetQuery, metadata: ClusterMetadata? = nil,
+                            deadline: ReadDeadline? = nil) async -> ListOffsetsOutcome {
         var outcome = ListOffsetsOutcome()
         guard !partitions.isEmpty else { return outcome }
+        let deadline = deadline ?? newReadDeadline()
+        let topics = Array(Set(partitions.map(\.topic))).sorted()
         let layout: ClusterMetadata
         if let metadata {
             layout = metadata
         } else {
             do {
-                layout = try await currentMetadata(covering: Array(Set(partitions.map(\.topic))))
+                layout = try await currentMetadata(covering: topics, deadline: deadline)
             } catch {
                 outcome.errors.append(error)
                 for partition in partitions { outcome.failures[partition] = .request(error) }
                 return outcome
             }
         }
-        let (byLeader, leaderless) = layout.groupedByLeader(partitions)
-        for partition in leaderless { outcome.failures[partition] = .noLeader }
-        // Whole milliseconds of the timeout (`components.seconds` alone would turn 300 ms into 0).
-        let timeoutMs = Int32(clamping: Int64(settings.requestTimeout / .milliseconds(1)))
-        await withTaskGroup(of: ListOffsetsOutcome.self) { group in
-            for (leaderID, entry) in byLeader {
-                group.addTask {
-                    await self.listOffsets(entry.partitions, query: query, leaderID: leaderID, address: entry.address, timeoutMs: timeoutMs)
-                }
-            }
-            for await part in group { outcome.merge(part) }
+        let answers = await partitionRound(partitions, topics: topics, metadata: layout, deadline: deadline) { cluster, leader, address, partitions, deadline in
+            await cluster.listOffsetsReply(partitions, query: query, leaderID: leader, address: address, deadline: deadline)
         }
+        outcome.offsets = answers.values
+        outcome.failures = answers.failures
+        outcome.errors = answers.errors
         return outcome
     }
 
-    private func listOffsets(_ partitions: [TopicPartition], query: OffsetQuery, leaderID: Int32, address: BrokerAddress, timeoutMs: Int32) async -> ListOffsetsOutcome {
-        var outcome = ListOffsetsOutcome()
+    /// One leader's part of an offsets read: latest, and earliest beside it when asked; a
+    /// partition has offsets only when every asked query answered for it.
+    func offsetsExchange(_ partitions: [TopicPartition], includeLogStartOffsets: Bool, leaderID: Int32,
+                         address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<PartitionOffsets> {
+        async let latestReply = listOffsetsReply(partitions, query: .latest, leaderID: leaderID, address: address, deadline: deadline)
+        async let earliestReply: LeaderReply<ListedOffset>? = includeLogStartOffsets
+            ? listOffsetsReply(partitions, query: .earliest, leaderID: leaderID, address: address, deadline: deadline)
+            : nil
+        let (latest, earliest) = await (latestReply, earliestReply)
+        var exchange = latest.exchange
+        if let other = earliest?.exchange, let known = exchange {
+            exchange = Exchange(sentAt: min(known.sentAt, other.sentAt), receivedAt: max(known.receivedAt, other.receivedAt))
+        }
+        var reply = LeaderReply<PartitionOffsets>(exchange: exchange)
+        reply.errors = latest.errors + (earliest?.errors ?? [])
+        for partition in partitions {
+            guard let answer = latest.values[partition] else {
+                reply.failures[partition] = latest.failures[partition] ?? .missingFromAnswer
+                continue
+            }
+            var logStart: Int64?
+            if let earliest {
+                guard let start = earliest.values[partition] else {
+                    reply.failures[partition] = earliest.failures[partition] ?? .missingFromAnswer
+                    continue
+                }
+                logStart = start.offset
+            }
+            reply.values[partition] = PartitionOffsets(highWatermark: answer.offset, logStartOffset: logStart, leader: answer.leader)
+        }
+        return reply
+    }
+
+    /// One ListOffsets request to one leader.
+    func listOffsetsReply(_ partitions: [TopicPartition], query: OffsetQuery, leaderID: Int32,
+                          address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<ListedOffset> {
         var byTopic: [String: [ListOffsetsRequest.ListOffsetsPartition]] = [:]
         for partition in partitions {
             byTopic[partition.topic, default: []].append(
@@ -146,33 +116,26 @@ extension KafkaCluster {
         let request = ListOffsetsRequest(
             replicaId: -1,
             isolationLevel: 0,  // READ_UNCOMMITTED: the high watermark, transaction markers included
-            topics: byTopic.map { .init(name: $0.key, partitions: $0.value) },
-            timeoutMs: timeoutMs)
-        let response: ListOffsetsResponse
-        do {
-            response = try await send(request, to: address)
-        } catch {
-            outcome.errors.append(error)
-            for partition in partitions { outcome.failures[partition] = .request(error) }
-            return outcome
-        }
-        let asked = Set(partitions)
-        for topic in response.topics {
-            for answer in topic.partitions {
-                let partition = TopicPartition(topic: topic.name, partition: answer.partitionIndex)
-                guard asked.contains(partition) else { continue }
-                let code = KafkaErrorCode(answer.errorCode)
-                if code == .none {
-                    outcome.offsets[partition] = ListedOffset(offset: answer.offset, timestamp: answer.timestamp, leader: leaderID)
-                } else {
-                    outcome.failures[partition] = .broker(code)
+            topics: byTopic.sorted { $0.key < $1.key }.map { .init(name: $0.key, partitions: $0.value) },
+            // Whole milliseconds of the budget (`components.seconds` alone would turn 300 ms into 0).
+            timeoutMs: Int32(clamping: Int64(deadline.budget / .milliseconds(1))))
+        let (result, exchange) = await self.exchange(request, to: address, deadline: deadline)
+        switch result {
+        case .failure(let error):
+            return LeaderReply(failing: partitions, with: error, exchange: exchange)
+        case .success(let response):
+            var reply = LeaderReply<ListedOffset>(exchange: exchange)
+            reply.take(response.topics.flatMap { topic in
+                topic.partitions.map { answer -> (TopicPartition, PartitionAnswer<ListedOffset>) in
+                    let code = KafkaErrorCode(answer.errorCode)
+                    return (TopicPartition(topic: topic.name, partition: answer.partitionIndex),
+                            code == .none
+                                ? .answered(ListedOffset(offset: answer.offset, timestamp: answer.timestamp, leader: leaderID))
+                                : .refused(code))
                 }
-            }
+            }, asked: partitions)
+            return reply
         }
-        for partition in partitions where outcome.offsets[partition] == nil && outcome.failures[partition] == nil {
-            outcome.failures[partition] = .missingFromAnswer
-        }
-        return outcome
     }
 }
 
@@ -183,30 +146,4 @@ public struct ListOffsetsOutcome: Sendable {
     public var errors: [KafkaClientError] = []
 
     public init() {}
-
-    mutating func merge(_ other: ListOffsetsOutcome) {
-        for (partition, offset) in other.offsets {
-            offsets[partition] = offset
-            failures.removeValue(forKey: partition)
-        }
-        for (partition, failure) in other.failures where offsets[partition] == nil {
-            failures[partition] = failure
-        }
-        errors += other.errors
-    }
-}
-
-extension PartitionFailure {
-    /// Failures a metadata refresh can cure within the same poll.
-    var callsForRetry: Bool {
-        switch self {
-        case .broker(let code): code.callsForMetadataRefresh
-        case .noLeader, .missingFromAnswer: true
-        // The leader went away (closed, refused, backing off): after a failover the metadata
-        // already names its successor. These fail fast, so the retry is cheap; a timeout is not
-        // retried (against a hung broker it would double the poll).
-        case .request(.connectionClosed), .request(.connectFailed), .request(.backingOff): true
-        case .request: false
-        }
-    }
 }

@@ -6,11 +6,13 @@ import NIOPosix
 public struct ConnectionSettings: Sendable {
     public var clientID: String
     public var connectTimeout: Duration
+    /// One read of the cluster (`source.request_timeout`): a request, and a whole read's
+    /// metadata refresh, requests and retry together, end within it.
     public var requestTimeout: Duration
     public var maximumFrameSize: Int
 
     public init(clientID: String = "exporterd", connectTimeout: Duration = .seconds(5),
-                requestTimeout: Duration = .seconds(10), maximumFrameSize: Int = 64 * 1024 * 1024) {
+                requestTimeout: Duration = .seconds(5), maximumFrameSize: Int = 64 * 1024 * 1024) {
         self.clientID = clientID
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
@@ -33,15 +35,17 @@ public final class BrokerConnection: Sendable {
 
     public var isActive: Bool { channel.isActive }
 
-    /// Opens the connection and performs the ApiVersions exchange Kafka expects first.
+    /// Opens the connection and performs the ApiVersions exchange Kafka expects first, each
+    /// within its timeout (the settings' unless a read's deadline asks for less).
     public static func connect(
         to broker: BrokerAddress, settings: ConnectionSettings,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        connectTimeout: Duration? = nil, handshakeTimeout: Duration? = nil
     ) async throws(KafkaClientError) -> BrokerConnection {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(TimeAmount(settings.connectTimeout))
+                .connectTimeout(TimeAmount(connectTimeout ?? settings.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -57,7 +61,8 @@ public final class BrokerConnection: Sendable {
             throw .connectFailed(broker: broker, reason: "\(error)")
         }
         do {
-            let versions = try await negotiateAPIVersions(channel: channel, broker: broker, settings: settings)
+            let versions = try await negotiateAPIVersions(
+                channel: channel, broker: broker, timeout: handshakeTimeout ?? settings.requestTimeout)
             return BrokerConnection(broker: broker, channel: channel, apiVersions: versions, settings: settings)
         } catch {
             channel.close(promise: nil)
@@ -126,7 +131,7 @@ public final class BrokerConnection: Sendable {
     /// ApiVersions must be the first request. A broker older than our preferred version answers
     /// UNSUPPORTED_VERSION in the v0 layout, listing the versions it does speak; we retry once
     /// with the highest of those.
-    private static func negotiateAPIVersions(channel: any Channel, broker: BrokerAddress, settings: ConnectionSettings) async throws(KafkaClientError) -> BrokerAPIVersions {
+    private static func negotiateAPIVersions(channel: any Channel, broker: BrokerAddress, timeout: Duration) async throws(KafkaClientError) -> BrokerAPIVersions {
         let request = ApiVersionsRequest(clientSoftwareName: "exporterd", clientSoftwareVersion: "0")
         var version = min(ApiVersionsRequest.supportedVersions.upperBound, 3)
         for attempt in 0..<2 {
@@ -134,7 +139,7 @@ public final class BrokerConnection: Sendable {
             var answer = try await roundTrip(
                 channel: channel, broker: broker, api: .apiVersions, version: version,
                 requestHeaderIsFlexible: ApiVersionsRequest.isFlexible(version), responseHeaderIsFlexible: false,
-                body: &body, timeout: settings.requestTimeout)
+                body: &body, timeout: timeout)
             let response: ApiVersionsResponse
             do {
                 response = try ApiVersionsResponse.decodeAllowingV0Fallback(from: &answer, version: version).response

@@ -108,8 +108,13 @@ enum ConfigLoader {
         guard !list.isEmpty else { throw .missing(path: brokerNode.path) }
         var credentialsNode = try node.child("credentials")
         let credentials = try self.credentials(&credentialsNode)
+        var settings = ClusterSettings(bootstrapBrokers: list, credentials: credentials)
+        let timeoutNode = try node.child("request_timeout")
+        if let timeout = try timeoutNode.duration(in: .milliseconds(10)...(.seconds(600))) {
+            settings.requestTimeout = timeout
+        }
         try node.finish()
-        return ClusterSettings(bootstrapBrokers: list, credentials: credentials)
+        return settings
     }
 
     /// `strict: false` for Orbit's credential blocks, which carry more options (JKS files…)

@@ -25,6 +25,14 @@ struct HostPort: Equatable, CustomStringConvertible {
 struct ClusterSettings: Equatable {
     var bootstrapBrokers: [BrokerAddress]
     var credentials: Credentials?
+    /// `request_timeout`: one read of the cluster (metadata refresh, requests, retry) ends
+    /// within it; past it the cluster shows as down (CONTRACT §4 cluster_up).
+    var requestTimeout: Duration = .seconds(5)
+
+    /// How `KafkaCluster` connects to this cluster.
+    var connectionSettings: ConnectionSettings {
+        ConnectionSettings(requestTimeout: requestTimeout)
+    }
 }
 
 enum SASLMechanism: String, Equatable {

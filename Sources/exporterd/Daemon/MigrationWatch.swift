@@ -1,7 +1,8 @@
 /// One poll of everything exporterd watches, in the order CONTRACT §5 needs — agents and the
 /// state source first, then both clusters — joined by the Diagnostics engine. Holds what
-/// lives from poll to poll (the engine, the corrected proxied totals, the timestamp cache);
-/// persistence and exposition are the daemon's business.
+/// lives from poll to poll (the engine, the corrected proxied totals, the timestamp cache,
+/// the last clock reading); persistence and exposition are the daemon's business. Every stamp
+/// comes from one injected clock, and a wall-clock step between polls is told to the engine.
 import Diagnostics
 import Foundation
 import Logging
@@ -14,15 +15,23 @@ struct MigrationWatch {
     let agents: ProxyAgents
     let stateSource: MigrationStateSource
     let logger: Logger
+    /// The stamps of the agents' read, the source read and the poll, and the monotonic time
+    /// the wall clock is checked against.
+    let clock: any TimeSource
     var accounting: MigrationAccounting
     var proxiedTotals: ProxiedCounterTotals
     private var timeLag = ReplicationTimeLag()
     private(set) var watched: [TopicMapping]
     private(set) var lastGoodState: MigrationStateDocument?
+    /// Both clocks as last read, to tell a wall-clock step from time passing.
+    private var lastClockReading: (wall: Date, monotonic: MonotonicInstant)?
+    /// Wall and monotonic elapsed times may differ by this much before it counts as a step
+    /// (NTP slews small corrections; a step of a second or more is not a slew).
+    static let wallClockStepTolerance: TimeInterval = 1
 
     init(source: KafkaCluster, destination: KafkaCluster, selection: TopicSelection, agents: ProxyAgents,
          stateSource: MigrationStateSource, accounting: MigrationAccounting, proxiedTotals: ProxiedCounterTotals,
-         logger: Logger) {
+         logger: Logger, clock: any TimeSource = SystemTimeSource()) {
         self.source = source
         self.destination = destination
         self.selection = selection
@@ -31,6 +40,7 @@ struct MigrationWatch {
         self.accounting = accounting
         self.proxiedTotals = proxiedTotals
         self.logger = logger
+        self.clock = clock
         self.watched = selection.mappings
     }
 
@@ -45,22 +55,40 @@ struct MigrationWatch {
         var outcome: PollOutcome
         /// Events from the outcome plus those of baseline lookups answered this poll.
         var events: [MigrationEvent]
+        /// The wall clock stepped since the previous poll or during this one (or this is the
+        /// process's first poll).
+        var wallClockStepped: Bool
     }
 
-    mutating func poll() async -> Poll {
-        let at = Date()
+    /// One poll. `clustersRead` is called as soon as both clusters' offsets are in, before the
+    /// reads that follow (producers, time lags, baseline lookups), so cluster health can be
+    /// published without waiting for them (CONTRACT §4 cluster_up).
+    mutating func poll(clustersRead: (ClusterOffsets, ClusterOffsets) async -> Void = { _, _ in }) async -> Poll {
+        var wallClockStepped = !wallClockKeptTime()
+        let at = clock.wallNow()
         await refreshWatchedTopics()
 
         // Agents strictly before the source read: an acknowledged record counted by an agent
-        // read at t_a is on the source at any t_s ≥ t_a (the lower bound of §5).
-        async let agentRead = agents.scrape()
+        // read at t_a is on the source at any t_s ≥ t_a (the lower bound of §5). The state
+        // source has no such order: it is read beside the clusters, so a slow state endpoint
+        // does not hold back the clusters' reads and health.
+        let agentsRequestedAt = clock.wallNow()
         async let stateRead = stateSource.read()
-        let (agentsNow, stateNow) = await (agentRead, stateRead)
+        var agentsNow = await agents.scrape()
+        // The upper bound compares this stamp with the source's answer stamps: one clock for both.
+        agentsNow.readAt = agentsRequestedAt
 
-        async let sourceRead = source.readOffsets(of: watched.map(\.sourceTopic))
-        async let destinationRead = destination.readOffsets(of: Array(Set(watched.map(\.destinationTopic))))
-        async let producersRead = source.describeProducers(of: watched.map(\.sourceTopic))
-        let (sourceOffsets, destinationOffsets, producers) = await (sourceRead, destinationRead, producersRead)
+        let source = self.source
+        let destination = self.destination
+        let sourceTopics = watched.map(\.sourceTopic)
+        let destinationTopics = Array(Set(watched.map(\.destinationTopic))).sorted()
+        async let sourceRead = source.readOffsets(of: sourceTopics)
+        async let destinationRead = destination.readOffsets(of: destinationTopics)
+        async let producersRead = source.describeProducers(of: sourceTopics)
+        let (sourceOffsets, destinationOffsets) = await (sourceRead, destinationRead)
+        if !wallClockKeptTime() { wallClockStepped = true }
+        await clustersRead(sourceOffsets, destinationOffsets)
+        let (producers, stateNow) = await (producersRead, stateRead)
 
         let destinationToSource = Dictionary(watched.map { ($0.destinationTopic, $0.sourceTopic) }, uniquingKeysWith: { first, _ in first })
         for case (_, .failure(let error)) in agentsNow.pages {
@@ -80,15 +108,19 @@ struct MigrationWatch {
 
         let lags = await timeLags(sourceOffsets: sourceOffsets, destinationOffsets: destinationOffsets, now: at)
         let reads = watched.map { mapping in
-            TopicRead(
+            let sourceTopic = sourceOffsets.topics[mapping.sourceTopic]
+            return TopicRead(
                 topic: mapping.sourceTopic,
-                sourceReadAt: sourceOffsets.readAt,
+                // A topic that did not answer has no stamps; its read counts for nothing anyway.
+                sourceRequestedAt: sourceTopic?.requestedAt ?? sourceOffsets.readAt,
+                sourceAnsweredAt: sourceTopic?.answeredAt ?? at,
                 sourceHighWatermarks: highWatermarks(sourceOffsets.topics[mapping.sourceTopic]),
                 destinationHighWatermarks: highWatermarks(destinationOffsets.topics[mapping.destinationTopic]),
                 timeLagSeconds: lags[mapping.sourceTopic],
                 directProducers: Self.directProducers(producers, topic: mapping.sourceTopic))
         }
-        let outcome = accounting.observe(PollObservation(at: at, proxied: proxied, stateDocument: stateDocument, topics: reads))
+        let outcome = accounting.observe(PollObservation(
+            at: at, proxied: proxied, stateDocument: stateDocument, topics: reads, wallClockStepped: wallClockStepped))
         var events = outcome.events
         for action in outcome.actions {
             if case .lookUpSourceOffsets(let topic, let timestamp) = action {
@@ -97,7 +129,25 @@ struct MigrationWatch {
         }
         return Poll(at: at, watched: watched, agents: agentsNow, stateSourceUp: stateDocument != nil,
                     sourceOffsets: sourceOffsets, destinationOffsets: destinationOffsets,
-                    outcome: outcome, events: events)
+                    outcome: outcome, events: events, wallClockStepped: wallClockStepped)
+    }
+
+    /// Reads both clocks and says whether the wall clock moved as the monotonic one did since
+    /// the last reading. False on the first reading: a step while exporterd was down cannot
+    /// be seen, so the stamps it persisted are not trusted against new ones.
+    private mutating func wallClockKeptTime() -> Bool {
+        let reading = (wall: clock.wallNow(), monotonic: clock.monotonicNow())
+        defer { lastClockReading = reading }
+        guard let last = lastClockReading else { return false }
+        let wallElapsed = reading.wall.timeIntervalSince(last.wall)
+        let elapsed = reading.monotonic - last.monotonic
+        let monotonicElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        guard abs(wallElapsed - monotonicElapsed) <= Self.wallClockStepTolerance else {
+            logger.warning("wall clock stepped; unproxied bounds waiting on earlier polls are dropped", metadata: [
+                "wall_elapsed_seconds": "\(wallElapsed)", "monotonic_elapsed_seconds": "\(monotonicElapsed)"])
+            return false
+        }
+        return true
     }
 
     /// Folds one scrape of the agents into the corrected totals and makes the accounting's
@@ -140,7 +190,7 @@ struct MigrationWatch {
     private mutating func refreshWatchedTopics() async {
         guard selection.needsSourceTopicList else { return }
         do {
-            let metadata = try await source.currentMetadata(covering: nil)
+            let metadata = try await source.currentMetadata(covering: nil, deadline: source.newReadDeadline())
             watched = try selection.resolve(sourceTopics: metadata.topicNames)
         } catch {
             logger.warning("cannot list source topics for topics_regex", metadata: ["error": "\(error)"])

@@ -1,7 +1,9 @@
-/// The poll loop as a swift-service-lifecycle `Service`: every `poll_interval` one
-/// `MigrationWatch` poll, committed to the store in one transaction, then published to the
-/// HTTP side. On SIGTERM/SIGINT the poll in progress finishes and is committed before the
-/// store closes, so nothing counted is lost.
+/// The poll loop as a swift-service-lifecycle `Service`: every `poll_interval` (by the injected
+/// clock) one `MigrationWatch` poll, committed to the store in one transaction, then published
+/// to the HTTP side. Cluster health is published earlier, as soon as a poll's offsets reads are
+/// in, so a cluster that stops answering shows within `request_timeout` of the poll's start
+/// whatever the rest of the poll waits for. On SIGTERM/SIGINT the poll in progress finishes and
+/// is committed before the store closes, so nothing counted is lost.
 import Diagnostics
 import Foundation
 import Logging
@@ -23,9 +25,13 @@ final class PollService: Service, @unchecked Sendable {
     private var sourceHealth = ClusterMetrics()
     private var destinationHealth = ClusterMetrics()
     private var storeHealth = StoreHealth()
+    /// A full snapshot has been published: cluster health may be folded into it.
+    private var publishedOnce = false
+    private let clock: any TimeSource
 
     init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, broadcaster: EventBroadcaster, interval: Duration,
          exportPartitionMetrics: Bool, eventCounts: [MigrationEventType: Int64], logger: Logger) {
+        self.clock = watch.clock
         self.watch = watch
         self.store = store
         self.state = state
@@ -37,17 +43,21 @@ final class PollService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let clock = ContinuousClock()
-        var next = clock.now
+        let clock = self.clock
+        var next = clock.monotonicNow()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await pollOnce()
             next = next.advanced(by: interval)
-            if next < clock.now { next = clock.now }  // a slow poll delays the next, never bunches them
-            try? await cancelWhenGracefulShutdown { [next] in try await Task.sleep(until: next, clock: clock) }
+            let now = clock.monotonicNow()
+            if next < now { next = now }  // a slow poll delays the next, never bunches them
+            try? await cancelWhenGracefulShutdown { [next] in try await clock.sleep(until: next) }
         }
         broadcaster.finishAll()
         do {
-            try await store.close()
+            // In a task of its own, which does not inherit a cancellation of the loop: a close
+            // cut short would leave the connection open and the WAL unflushed.
+            let store = self.store
+            try await Task { try await store.close() }.value
         } catch {
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
         }
@@ -55,7 +65,9 @@ final class PollService: Service, @unchecked Sendable {
 
     /// One poll, committed, then published. Exposed for tests that drive polls one by one.
     func pollOnce() async {
-        let poll = await watch.poll()
+        let poll = await watch.poll { source, destination in
+            self.publishClusterHealth(source: source, destination: destination)
+        }
         pendingEvents += poll.events
         do {
             let stored = try await store.commitPoll(
@@ -79,11 +91,22 @@ final class PollService: Service, @unchecked Sendable {
                          metadata: ["error": "\(error)", "pending_events": "\(pendingEvents.count)"])
         }
         state.publish(snapshot(of: poll))
+        publishedOnce = true
+    }
+
+    /// Folds a poll's offsets reads into the cluster health and publishes it at once, with the
+    /// rest of the page as the last full poll left it (its last complete values).
+    private func publishClusterHealth(source: ClusterOffsets, destination: ClusterOffsets) {
+        sourceHealth.record(source)
+        destinationHealth.record(destination)
+        guard publishedOnce else { return }
+        var snapshot = state.latestSnapshot()
+        snapshot.source = sourceHealth
+        snapshot.destination = destinationHealth
+        state.publish(snapshot)
     }
 
     private func snapshot(of poll: MigrationWatch.Poll) -> MetricsSnapshot {
-        sourceHealth.record(poll.sourceOffsets)
-        destinationHealth.record(poll.destinationOffsets)
         let destinations = Dictionary(poll.watched.map { ($0.sourceTopic, $0.destinationTopic) }, uniquingKeysWith: { first, _ in first })
         let statuses = Dictionary(poll.outcome.topics.map { ($0.topic, $0) }, uniquingKeysWith: { _, last in last })
         // Summed once: per-topic lookups would each walk every agent's entries (quadratic at 10k topics).
@@ -107,7 +130,9 @@ final class PollService: Service, @unchecked Sendable {
 }
 
 extension ClusterMetrics {
-    /// Folds one offsets read into the cluster's health series.
+    /// Folds one offsets read into the cluster's health series. A read that ran into
+    /// `request_timeout` is incomplete: `up` 0 and the unanswered partitions missing from
+    /// `answeredPartitions`.
     mutating func record(_ offsets: ClusterOffsets) {
         up = offsets.isComplete
         watchedPartitions = offsets.watchedPartitionCount

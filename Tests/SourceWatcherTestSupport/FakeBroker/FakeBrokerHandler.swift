@@ -1,7 +1,7 @@
 /// The fake broker's side of one client connection: reads request frames with our own header
 /// codec, records them, asks the script what to do, and does it.
 import NIOCore
-@testable import SourceWatcher
+import SourceWatcher
 
 final class FakeBrokerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer

@@ -5,14 +5,14 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-@testable import SourceWatcher
+import SourceWatcher
 
 /// Decides the reply to one request; the body is positioned after the request header.
-typealias FakeScript = @Sendable (RequestHeader, ByteBuffer) -> FakeReply
+public typealias FakeScript = @Sendable (RequestHeader, ByteBuffer) -> FakeReply
 
-final class FakeKafkaBroker: Sendable {
-    let nodeID: Int32
-    let layout: FakeClusterLayout
+public final class FakeKafkaBroker: Sendable {
+    public let nodeID: Int32
+    public let layout: FakeClusterLayout
 
     private struct State {
         var server: (any Channel)?
@@ -29,11 +29,11 @@ final class FakeKafkaBroker: Sendable {
     private let state: NIOLockedValueBox<State>
 
     /// What a recent Kafka advertises for the APIs exporterd uses.
-    static let defaultAdvertised: [APIKey: ClosedRange<Int16>] = [
+    public static let defaultAdvertised: [APIKey: ClosedRange<Int16>] = [
         .apiVersions: 0...4, .metadata: 0...12, .listOffsets: 0...10, .describeProducers: 0...0,
     ]
 
-    init(nodeID: Int32 = 1, layout: FakeClusterLayout = FakeClusterLayout(),
+    public init(nodeID: Int32 = 1, layout: FakeClusterLayout = FakeClusterLayout(),
          advertised: [APIKey: ClosedRange<Int16>] = FakeKafkaBroker.defaultAdvertised) {
         self.nodeID = nodeID
         self.layout = layout
@@ -41,7 +41,7 @@ final class FakeKafkaBroker: Sendable {
     }
 
     /// A started single broker (its own one-node layout unless given one).
-    static func start(nodeID: Int32 = 1, layout: FakeClusterLayout = FakeClusterLayout(),
+    public static func start(nodeID: Int32 = 1, layout: FakeClusterLayout = FakeClusterLayout(),
                       advertised: [APIKey: ClosedRange<Int16>] = FakeKafkaBroker.defaultAdvertised) async throws -> FakeKafkaBroker {
         let broker = FakeKafkaBroker(nodeID: nodeID, layout: layout, advertised: advertised)
         try await broker.start()
@@ -50,7 +50,7 @@ final class FakeKafkaBroker: Sendable {
 
     /// Binds (port 0 = ephemeral; a fixed port brings a stopped broker back where it was) and
     /// registers this broker's port in the layout, so Metadata answers point at it.
-    func start(port: Int = 0) async throws {
+    public func start(port: Int = 0) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
@@ -72,7 +72,7 @@ final class FakeKafkaBroker: Sendable {
     }
 
     /// Stops listening and drops every client connection: the broker is down.
-    func stop() async {
+    public func stop() async {
         let (server, clients) = state.withLockedValue { state in
             defer { state.server = nil; state.clients = [:] }
             return (state.server, Array(state.clients.values))
@@ -81,49 +81,49 @@ final class FakeKafkaBroker: Sendable {
         for client in clients { try? await client.close() }
     }
 
-    var port: Int { state.withLockedValue { $0.port } }
-    var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: port) }
+    public var port: Int { state.withLockedValue { $0.port } }
+    public var address: BrokerAddress { BrokerAddress(host: "127.0.0.1", port: port) }
 
     // MARK: Script
 
     /// Replaces the default answer for `api`.
-    func script(_ api: APIKey, _ script: @escaping FakeScript) {
+    public func script(_ api: APIKey, _ script: @escaping FakeScript) {
         state.withLockedValue { $0.scripts[api] = script }
     }
 
     /// Back to the default answer for `api`.
-    func clearScript(_ api: APIKey) {
+    public func clearScript(_ api: APIKey) {
         _ = state.withLockedValue { $0.scripts.removeValue(forKey: api) }
     }
 
     /// The version ranges ApiVersions advertises; an API missing here is "not supported".
-    var advertised: [APIKey: ClosedRange<Int16>] {
+    public var advertised: [APIKey: ClosedRange<Int16>] {
         get { state.withLockedValue { $0.advertised } }
         set { state.withLockedValue { $0.advertised = newValue } }
     }
 
     // MARK: Recording
 
-    var received: [ReceivedRequest] { state.withLockedValue { $0.received } }
+    public var received: [ReceivedRequest] { state.withLockedValue { $0.received } }
 
-    func received(_ api: APIKey) -> [ReceivedRequest] { received.filter { $0.api == api } }
+    public func received(_ api: APIKey) -> [ReceivedRequest] { received.filter { $0.api == api } }
 
-    var acceptedConnections: Int { state.withLockedValue { $0.acceptedConnections } }
+    public var acceptedConnections: Int { state.withLockedValue { $0.acceptedConnections } }
 
     /// Correlation ids of the answers written, in writing order.
-    var answeredCorrelationIDs: [Int32] { state.withLockedValue { $0.answered } }
+    public var answeredCorrelationIDs: [Int32] { state.withLockedValue { $0.answered } }
 
     /// Things that went wrong on the fake's side (undecodable header, encode failure): a test
     /// that expects a clean exchange asserts this is empty.
-    var problems: [String] { state.withLockedValue { $0.problems } }
+    public var problems: [String] { state.withLockedValue { $0.problems } }
 
-    func forgetReceived() {
+    public func forgetReceived() {
         state.withLockedValue { $0.received = []; $0.answered = [] }
     }
 
     // MARK: Called by the channel handler
 
-    func receive(header: RequestHeader, api: APIKey, body: ByteBuffer) -> FakeReply {
+    public func receive(header: RequestHeader, api: APIKey, body: ByteBuffer) -> FakeReply {
         let request = ReceivedRequest(header: header, api: api, body: body,
                                       decoded: DecodedRequest(api: api, version: header.apiVersion, body: body))
         let script = state.withLockedValue { state in
@@ -134,11 +134,11 @@ final class FakeKafkaBroker: Sendable {
         return defaultReply(to: request)
     }
 
-    func noteAnswered(_ correlationID: Int32) {
+    public func noteAnswered(_ correlationID: Int32) {
         state.withLockedValue { $0.answered.append(correlationID) }
     }
 
-    func noteProblem(_ problem: String) {
+    public func noteProblem(_ problem: String) {
         state.withLockedValue { $0.problems.append(problem) }
     }
 

@@ -2,37 +2,46 @@
 /// partitions, who leads each, and the offsets and producers behind them. Shared by every
 /// fake broker of one fake cluster, and changeable mid-test (a leader moves, a topic appears).
 import NIOConcurrencyHelpers
-@testable import SourceWatcher
+import SourceWatcher
 
-struct FakePartition: Sendable, Equatable {
-    var leader: Int32
-    var earliest: Int64 = 0
-    var latest: Int64 = 0
+public struct FakePartition: Sendable, Equatable {
+    public var leader: Int32
+    public var earliest: Int64 = 0
+    public var latest: Int64 = 0
     /// Answered for this partition in ListOffsets instead of its offsets.
-    var listOffsetsError: KafkaErrorCode = .none
-    var producers: [DescribeProducersResponse.ProducerState] = []
+    public var listOffsetsError: KafkaErrorCode = .none
+    public var producers: [DescribeProducersResponse.ProducerState] = []
+
+    public init(leader: Int32, earliest: Int64 = 0, latest: Int64 = 0, listOffsetsError: KafkaErrorCode = .none,
+                producers: [DescribeProducersResponse.ProducerState] = []) {
+        self.leader = leader
+        self.earliest = earliest
+        self.latest = latest
+        self.listOffsetsError = listOffsetsError
+        self.producers = producers
+    }
 }
 
-final class FakeClusterLayout: Sendable {
-    struct State: Sendable {
-        var clusterID = "fake-cluster"
-        var brokers: [Int32: Int] = [:]
-        var topics: [String: [Int32: FakePartition]] = [:]
+public final class FakeClusterLayout: Sendable {
+    public struct State: Sendable {
+        public var clusterID = "fake-cluster"
+        public var brokers: [Int32: Int] = [:]
+        public var topics: [String: [Int32: FakePartition]] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
 
-    init() {}
+    public init() {}
 
-    var snapshot: State { state.withLockedValue { $0 } }
+    public var snapshot: State { state.withLockedValue { $0 } }
 
-    func update(_ change: (inout State) -> Void) {
+    public func update(_ change: (inout State) -> Void) {
         state.withLockedValue { change(&$0) }
     }
 
     /// Adds `topic` with one partition per entry of `leaders`; partition i has high watermark
     /// `latest[i]` (default 100·(i+1)) and log start `earliest[i]` (default 10·i).
-    func addTopic(_ topic: String, leaders: [Int32], latest: [Int64]? = nil, earliest: [Int64]? = nil) {
+    public func addTopic(_ topic: String, leaders: [Int32], latest: [Int64]? = nil, earliest: [Int64]? = nil) {
         update { state in
             var partitions: [Int32: FakePartition] = [:]
             for (index, leader) in leaders.enumerated() {
@@ -45,11 +54,11 @@ final class FakeClusterLayout: Sendable {
         }
     }
 
-    func partition(_ partition: TopicPartition) -> FakePartition? {
+    public func partition(_ partition: TopicPartition) -> FakePartition? {
         snapshot.topics[partition.topic]?[partition.partition]
     }
 
-    func change(_ partition: TopicPartition, _ change: (inout FakePartition) -> Void) {
+    public func change(_ partition: TopicPartition, _ change: (inout FakePartition) -> Void) {
         update { state in
             guard var entry = state.topics[partition.topic]?[partition.partition] else { return }
             change(&entry)
@@ -58,7 +67,7 @@ final class FakeClusterLayout: Sendable {
     }
 
     /// Partitions led by `broker`, sorted.
-    func partitions(ledBy broker: Int32) -> [TopicPartition] {
+    public func partitions(ledBy broker: Int32) -> [TopicPartition] {
         snapshot.topics.flatMap { topic, partitions in
             partitions.filter { $0.value.leader == broker }.map { TopicPartition(topic: topic, partition: $0.key) }
         }.sorted()
@@ -66,11 +75,11 @@ final class FakeClusterLayout: Sendable {
 }
 
 /// Several fake brokers forming one cluster (ids 1…n), sharing one layout.
-struct FakeKafkaCluster: Sendable {
-    let layout: FakeClusterLayout
-    let brokers: [FakeKafkaBroker]
+public struct FakeKafkaCluster: Sendable {
+    public let layout: FakeClusterLayout
+    public let brokers: [FakeKafkaBroker]
 
-    static func start(brokerCount: Int) async throws -> FakeKafkaCluster {
+    public static func start(brokerCount: Int) async throws -> FakeKafkaCluster {
         let layout = FakeClusterLayout()
         var brokers: [FakeKafkaBroker] = []
         for id in 1...brokerCount {
@@ -79,13 +88,13 @@ struct FakeKafkaCluster: Sendable {
         return FakeKafkaCluster(layout: layout, brokers: brokers)
     }
 
-    func broker(_ id: Int32) -> FakeKafkaBroker {
+    public func broker(_ id: Int32) -> FakeKafkaBroker {
         brokers.first { $0.nodeID == id }!
     }
 
-    var bootstrap: [BrokerAddress] { brokers.map(\.address) }
+    public var bootstrap: [BrokerAddress] { brokers.map(\.address) }
 
-    func stop() async {
+    public func stop() async {
         for broker in brokers { await broker.stop() }
     }
 }

@@ -2,10 +2,10 @@
 /// ListOffsets and DescribeProducers from the shared `FakeClusterLayout`, the way a healthy
 /// Kafka broker with that layout would answer.
 import NIOCore
-@testable import SourceWatcher
+import SourceWatcher
 
 extension FakeKafkaBroker {
-    func defaultReply(to request: ReceivedRequest) -> FakeReply {
+    public func defaultReply(to request: ReceivedRequest) -> FakeReply {
         switch request.decoded {
         case .apiVersions:
             let advertised = self.advertised
@@ -29,13 +29,13 @@ extension FakeKafkaBroker {
     }
 
     /// Also usable from scripts: "answer normally, but later".
-    func defaultReply(header: RequestHeader, body: ByteBuffer) -> FakeReply {
+    public func defaultReply(header: RequestHeader, body: ByteBuffer) -> FakeReply {
         guard let api = APIKey(rawValue: header.apiKey) else { return .close }
         return defaultReply(to: ReceivedRequest(header: header, api: api, body: body,
                                                 decoded: DecodedRequest(api: api, version: header.apiVersion, body: body)))
     }
 
-    func metadataResponse(topics names: [String]?) -> MetadataResponse {
+    public func metadataResponse(topics names: [String]?) -> MetadataResponse {
         let layout = self.layout.snapshot
         let brokers = layout.brokers.sorted { $0.key < $1.key }.map {
             MetadataResponse.MetadataResponseBroker(nodeId: $0.key, host: "127.0.0.1", port: Int32($0.value))
@@ -53,7 +53,7 @@ extension FakeKafkaBroker {
                                 controllerId: brokers.first?.nodeId ?? -1, topics: topics)
     }
 
-    func listOffsetsResponse(_ request: ListOffsetsRequest) -> ListOffsetsResponse {
+    public func listOffsetsResponse(_ request: ListOffsetsRequest) -> ListOffsetsResponse {
         ListOffsetsResponse(topics: request.topics.map { topic in
             .init(name: topic.name, partitions: topic.partitions.map { asked in
                 guard let partition = layout.partition(TopicPartition(topic: topic.name, partition: asked.partitionIndex)) else {
@@ -72,7 +72,7 @@ extension FakeKafkaBroker {
         })
     }
 
-    func describeProducersResponse(_ request: DescribeProducersRequest) -> DescribeProducersResponse {
+    public func describeProducersResponse(_ request: DescribeProducersRequest) -> DescribeProducersResponse {
         DescribeProducersResponse(topics: request.topics.map { topic in
             .init(name: topic.name, partitions: topic.partitionIndexes.map { index in
                 guard let partition = layout.partition(TopicPartition(topic: topic.name, partition: index)) else {

@@ -1,11 +1,11 @@
 /// What the fake broker can do with a request, and what it remembers having received.
 /// Tests script misbehaviour with these values; the broker's channel handler performs them.
 import NIOCore
-@testable import SourceWatcher
+import SourceWatcher
 
 /// A response body the fake can encode at the request's version. The generated codecs already
 /// have `encode(into:version:)`; the conformances below only name that for the fake.
-protocol FakeResponseBody: Sendable {
+public protocol FakeResponseBody: Sendable {
     func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaCodecError)
 }
 
@@ -15,7 +15,7 @@ extension ListOffsetsResponse: FakeResponseBody {}
 extension DescribeProducersResponse: FakeResponseBody {}
 
 /// One scripted reaction to one request.
-indirect enum FakeReply: Sendable {
+public indirect enum FakeReply: Sendable {
     /// Encode at the request's version, behind the right response header.
     case response(any FakeResponseBody)
     /// Like `.response` but stamped with another correlation id (an out-of-step broker).
@@ -32,13 +32,13 @@ indirect enum FakeReply: Sendable {
     /// the v0 layout, listing only the ApiVersions range it does speak.
     case unsupportedApiVersions(ClosedRange<Int16>)
 
-    static func raw(_ text: String) -> FakeReply {
+    public static func raw(_ text: String) -> FakeReply {
         .raw(ByteBuffer(string: text))
     }
 }
 
 /// A request body decoded with our codecs, so tests assert on fields, not bytes.
-enum DecodedRequest: Sendable {
+public enum DecodedRequest: Sendable {
     case apiVersions(ApiVersionsRequest)
     case metadata(MetadataRequest)
     case listOffsets(ListOffsetsRequest)
@@ -46,7 +46,7 @@ enum DecodedRequest: Sendable {
     /// An API the fake has no codec for, or a body our codec rejected (the reason).
     case undecodable(String)
 
-    init(api: APIKey, version: Int16, body: ByteBuffer) {
+    public init(api: APIKey, version: Int16, body: ByteBuffer) {
         var body = body
         do {
             switch api {
@@ -63,28 +63,28 @@ enum DecodedRequest: Sendable {
 }
 
 /// A request as the fake received it.
-struct ReceivedRequest: Sendable {
-    let header: RequestHeader
-    let api: APIKey
-    let body: ByteBuffer
-    let decoded: DecodedRequest
+public struct ReceivedRequest: Sendable {
+    public let header: RequestHeader
+    public let api: APIKey
+    public let body: ByteBuffer
+    public let decoded: DecodedRequest
 
-    var version: Int16 { header.apiVersion }
+    public var version: Int16 { header.apiVersion }
 
-    var metadata: MetadataRequest? {
+    public var metadata: MetadataRequest? {
         if case .metadata(let request) = decoded { request } else { nil }
     }
 
-    var listOffsets: ListOffsetsRequest? {
+    public var listOffsets: ListOffsetsRequest? {
         if case .listOffsets(let request) = decoded { request } else { nil }
     }
 
-    var describeProducers: DescribeProducersRequest? {
+    public var describeProducers: DescribeProducersRequest? {
         if case .describeProducers(let request) = decoded { request } else { nil }
     }
 
     /// The partitions a ListOffsets request asked about, with the timestamp asked for each.
-    var listOffsetsPartitions: [TopicPartition: Int64] {
+    public var listOffsetsPartitions: [TopicPartition: Int64] {
         var asked: [TopicPartition: Int64] = [:]
         for topic in listOffsets?.topics ?? [] {
             for partition in topic.partitions {
