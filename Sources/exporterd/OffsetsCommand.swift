@@ -27,8 +27,8 @@ struct OffsetsCommand: AsyncParsableCommand {
         try requirePlaintext(destination, path: "destination")
         let logger = Logger(label: "exporterd.offsets")
 
-        let sourceCluster = KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, logger: logger)
-        let destinationCluster = KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, logger: logger)
+        let sourceCluster = KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, settings: source.connectionSettings, logger: logger)
+        let destinationCluster = KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers, settings: destination.connectionSettings, logger: logger)
         let report = await OffsetsReport.read(
             source: sourceCluster, destination: destinationCluster,
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),

@@ -61,8 +61,8 @@ import SourceWatcherTestSupport
             let producers = try #require(read.producers)
             #expect(producers.isComplete)
             #expect(producers.errors.isEmpty)
-            #expect(producers.producers(of: tp("orders", 0)) == [ActiveProducer(Self.direct)])
-            #expect(producers.producers(of: tp("orders", 4)) == [ActiveProducer(Self.transactional), ActiveProducer(Self.direct)])
+            #expect(producers.producers(of: tp("orders", 0)) == [Self.direct])
+            #expect(producers.producers(of: tp("orders", 4)) == [Self.transactional, Self.direct])
             #expect(producers.producers(of: tp("orders", 1)) == [])
             #expect(producers.producers(of: tp("audit", 1)) == [])
             let first = try #require(producers.producers(of: tp("orders", 4))?.first)
@@ -158,7 +158,7 @@ import SourceWatcherTestSupport
             let orders = try #require(producers.topics["orders"])
             #expect(orders.failures == [3: .broker(.topicAuthorizationFailed)])
             #expect(orders.partitions.count == 5)
-            #expect(orders.partitions[0] == [ActiveProducer(Self.direct)])
+            #expect(orders.partitions[0] == [Self.direct])
             #expect(producers.topics["audit"]?.isComplete == true)
             // Not a routing error: no retry.
             #expect(broker.received(.describeProducers).count == 1)
@@ -175,7 +175,7 @@ import SourceWatcherTestSupport
             let read = await cluster.describeProducers(of: ["orders"])
             let producers = try #require(read.producers)
             #expect(producers.isComplete)
-            #expect(producers.producers(of: tp("orders", 0)) == [ActiveProducer(Self.direct)])
+            #expect(producers.producers(of: tp("orders", 0)) == [Self.direct])
             let retried = try #require(fake.broker(2).received(.describeProducers).last)
             #expect(Self.asked(retried) == [tp("orders", 0)])
         }

@@ -90,3 +90,41 @@ def test_unreachable_cluster_exits_1_quickly(lab, tmp_path):
     result = exporterd(lab, "offsets", "--config", str(config), "--format", "json", timeout=30)
     assert result.returncode == 1
     assert "no broker of the source cluster answered" in result.stderr
+
+
+def test_request_timeout_bounds_a_silent_broker(lab, tmp_path):
+    """A port that accepts connections and never answers (a hung broker, or not Kafka at all):
+    `offsets` gives up after the configured request_timeout and names the timeout."""
+    import socket
+    import threading
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        config = tmp_path / "silent.yaml"
+        config.write_text("source: {bootstrap_brokers: [{hostname: 127.0.0.1, port: %d}], request_timeout: 300ms}\n"
+                          "destination: {bootstrap_brokers: [{hostname: 127.0.0.1, port: %d}], request_timeout: 300ms}\n"
+                          "topic_mappings: [{source_topic: t}]\n" % (port, port))
+        result = exporterd(lab, "offsets", "--config", str(config), "--format", "json", timeout=60)
+        assert result.returncode == 1, result.stderr
+        assert "timed out after 300 ms" in result.stderr, result.stderr
+    finally:
+        stop.set()
+        thread.join(2)
+        for connection in accepted:
+            connection.close()
+        listener.close()

@@ -4,37 +4,12 @@
 /// cannot be made there, which is not a failure.
 import struct Foundation.Date
 
-/// One producer the partition leader keeps state for (idempotent or transactional).
-public struct ActiveProducer: Sendable, Hashable {
-    public var producerId: Int64
-    public var producerEpoch: Int32
-    public var lastSequence: Int32
-    /// Unix milliseconds of the producer's last write (its last batch's max timestamp); −1 unknown.
-    public var lastTimestamp: Int64
-    public var coordinatorEpoch: Int32
-    /// −1 unless a transaction is open.
-    public var currentTxnStartOffset: Int64
+/// One producer the partition leader keeps state for (idempotent or transactional): the wire
+/// type itself, so no copy of its fields drifts from the schema.
+public typealias ActiveProducer = DescribeProducersResponse.ProducerState
 
-    public init(
-        producerId: Int64, producerEpoch: Int32, lastSequence: Int32, lastTimestamp: Int64,
-        coordinatorEpoch: Int32 = -1, currentTxnStartOffset: Int64 = -1
-    ) {
-        self.producerId = producerId
-        self.producerEpoch = producerEpoch
-        self.lastSequence = lastSequence
-        self.lastTimestamp = lastTimestamp
-        self.coordinatorEpoch = coordinatorEpoch
-        self.currentTxnStartOffset = currentTxnStartOffset
-    }
-
-    init(_ state: DescribeProducersResponse.ProducerState) {
-        self.init(
-            producerId: state.producerId, producerEpoch: state.producerEpoch, lastSequence: state.lastSequence,
-            lastTimestamp: state.lastTimestamp, coordinatorEpoch: state.coordinatorEpoch,
-            currentTxnStartOffset: state.currentTxnStartOffset)
-    }
-
-    /// The last write as a date; nil when the broker does not know it.
+extension DescribeProducersResponse.ProducerState {
+    /// The last write (its last batch's max timestamp) as a date; nil when the broker does not know it.
     public var lastWrite: Date? {
         lastTimestamp < 0 ? nil : Date(timeIntervalSince1970: Double(lastTimestamp) / 1000)
     }
@@ -132,7 +107,7 @@ extension KafkaCluster {
                 topic.partitions.map { answer -> (TopicPartition, PartitionAnswer<[ActiveProducer]>) in
                     let code = KafkaErrorCode(answer.errorCode)
                     return (TopicPartition(topic: topic.name, partition: answer.partitionIndex),
-                            code == .none ? .answered(answer.activeProducers.map(ActiveProducer.init)) : .refused(code))
+                            code == .none ? .answered(answer.activeProducers) : .refused(code))
                 }
             }, asked: partitions)
             return reply

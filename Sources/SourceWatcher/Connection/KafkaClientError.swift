@@ -24,7 +24,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .connectFailed(let broker, let reason): "cannot connect to \(broker): \(reason)"
         case .connectionClosed(let broker): "connection to \(broker) closed"
-        case .requestTimedOut(let broker, let api, let timeout): "\(api) request to \(broker) timed out after \(timeout)"
+        case .requestTimedOut(let broker, let api, let timeout): "\(api) request to \(broker) timed out after \(Self.milliseconds(timeout)) ms"
         case .backingOff(let broker, let lastError): "\(broker) is backing off after: \(lastError)"
         case .framing(let broker, let error): "\(broker): \(error)"
         case .codec(let broker, let api, let error): "\(broker): cannot decode \(api): \(error)"
@@ -41,5 +41,13 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .topicNotFound(let cluster, let topic): "topic \(topic) does not exist on the \(cluster) cluster"
         case .records(let broker, let partition, let error): "\(broker): records of \(partition) do not decode: \(error)"
         }
+    }
+
+    /// Whole milliseconds, rounded: a deadline's remainder (0.299890828 s) reads as the 300 ms
+    /// that was configured.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds.multipliedReportingOverflow(by: 1000).overflow
+            ? .max : seconds * 1000 + Int64((Double(attoseconds) / 1e15).rounded())
     }
 }
