@@ -123,11 +123,13 @@ import SourceWatcherTestSupport
                     return error
                 }
             }
-            async let first = failure()
-            try await Task.sleep(for: .milliseconds(100))
+            // A deadline long enough that the second request is surely sent before it, however
+            // loaded the machine: the test waits for the broker to hold the first, not for time.
+            async let first = failure(timeout: .seconds(2))
+            for _ in 0..<2_000 where broker.received(.metadata).isEmpty { try await Task.sleep(for: .milliseconds(1)) }
             // Sent later with a longer deadline: it is cut short when the first one times out.
             let second = await failure(timeout: .seconds(5))
-            let timedOut = KafkaClientError.requestTimedOut(broker: broker.address, api: .metadata, timeout: .milliseconds(300))
+            let timedOut = KafkaClientError.requestTimedOut(broker: broker.address, api: .metadata, timeout: .seconds(2))
             #expect(second == timedOut)
             #expect(await first == timedOut)
             #expect(broker.received(.metadata).count == 2)
