@@ -232,14 +232,15 @@ def test_without_the_ca_the_system_store_does_not_trust_the_broker(tls_lab, topi
     assert all(r["source_high_watermark"] is None for r in rows)
 
 
-def test_a_certificate_for_another_host_fails_hostname_verification(tls_lab, topics, binary, tmp_path):
-    # Trusted (signed by the CA) but issued to kafka.test only, while we connect to 127.0.0.1.
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])  # the IP SAN check and the DNS SAN check
+def test_a_certificate_for_another_host_fails_hostname_verification(tls_lab, topics, binary, tmp_path, host):
+    # Trusted (signed by the CA) but issued to kafka.test only.
     wrong, good = tls_lab["ports"]["otherhost"], tls_lab["ports"]["plain"]
-    path = config(tmp_path, ("127.0.0.1", good, CA_ONLY), ("127.0.0.1", wrong, CA_ONLY), topics["plain"])
+    path = config(tmp_path, ("127.0.0.1", good, CA_ONLY), (host, wrong, CA_ONLY), topics["plain"])
     result = offsets(binary, path, tls_lab["pem"])
     assert result.returncode == 1
-    assert "TLS to 127.0.0.1:%d of the destination cluster failed: the broker's certificate is not valid for " \
-           "127.0.0.1 (hostname verification)" % wrong in result.stderr, result.stderr
+    assert "TLS to %s:%d of the destination cluster failed: the broker's certificate is not valid for " \
+           "%s (hostname verification)" % (host, wrong, host) in result.stderr, result.stderr
     rows = json.loads(result.stdout)["topics"][0]["partitions"]
     assert [r["source_high_watermark"] for r in rows] == [4, 0, 7]
 

@@ -81,8 +81,12 @@ public final class BrokerConnection: Sendable {
             return BrokerConnection(broker: broker, channel: channel, apiVersions: versions, settings: settings)
         } catch {
             channel.close(promise: nil)
-            // A TLS failure may surface as a closed connection; the observer knows the cause.
-            if let tls = settings.tls, let failure = tlsObserver?.recordedFailure {
+            // A TLS failure may surface as a closed connection; the observer knows the cause
+            // once the event loop has finished the tick that failed the request (one read can
+            // raise a vague error and then the telling one).
+            if let tls = settings.tls, let tlsObserver {
+                try? await channel.eventLoop.submit {}.get()
+                guard let failure = tlsObserver.recordedFailure else { throw error }
                 throw .tls(cluster: tls.cluster, broker: broker, failure)
             }
             throw error

@@ -15,6 +15,8 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
     case clientCertificateRefused(presented: Bool, alert: String)
     /// The peer does not speak TLS on this port (a plaintext listener, usually).
     case notTLS
+    /// The broker closed the connection before the handshake ended.
+    case closedDuringHandshake
     case handshakeFailed(reason: String)
 
     public var description: String {
@@ -24,6 +26,7 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         case .clientCertificateRefused(false, let alert): "the broker requires a client certificate (mTLS) and none is configured (\(alert))"
         case .clientCertificateRefused(true, let alert): "the broker refused the client certificate (\(alert))"
         case .notTLS: "the broker did not answer in TLS (is this a plaintext listener?)"
+        case .closedDuringHandshake: "the broker closed the connection during the TLS handshake"
         case .handshakeFailed(let reason): "TLS handshake failed: \(reason)"
         }
     }
@@ -45,6 +48,7 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         default:
             return nil
         }
+        if reasons.contains("EOF during handshake") { return .closedDuringHandshake }
         if reasons.contains("CERTIFICATE_VERIFY_FAILED") { return .untrustedCertificate(trustRoots: settings.trustRoots) }
         if reasons.contains("WRONG_VERSION_NUMBER") || reasons.contains("PACKET_LENGTH_TOO_LONG") { return .notTLS }
         let clientCertificateAlerts = ["CERTIFICATE_REQUIRED", "BAD_CERTIFICATE", "UNKNOWN_CA", "CERTIFICATE_UNKNOWN",
@@ -54,5 +58,14 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
             return .clientCertificateRefused(presented: settings.presentsClientCertificate, alert: reasons)
         }
         return .handshakeFailed(reason: reasons)
+    }
+
+    /// A later error may say more than the first: a close during the handshake is often
+    /// followed by the reason the peer's bytes did not parse.
+    var isGeneric: Bool {
+        switch self {
+        case .closedDuringHandshake, .handshakeFailed: true
+        default: false
+        }
     }
 }

@@ -1,5 +1,5 @@
 /// Sits right behind the TLS handler, turns swift-nio-ssl's errors into the typed
-/// `KafkaClientError.tls` the requests in flight fail with, and keeps the first one, so a
+/// `KafkaClientError.tls` the requests in flight fail with, and keeps the most telling one, so a
 /// failed connect reports why TLS failed (untrusted certificate, wrong hostname, refused
 /// client certificate) instead of "connection closed". TLS 1.3 servers refuse a client
 /// certificate after our side of the handshake is done, so errors are kept for the whole
@@ -20,7 +20,7 @@ final class TLSHandshakeObserver: ChannelInboundHandler, Sendable {
         self.settings = settings
     }
 
-    /// The first TLS failure seen on the connection, if any.
+    /// The most specific TLS failure seen on the connection, if any.
     var recordedFailure: TLSFailure? { failure.withLockedValue { $0 } }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -28,7 +28,9 @@ final class TLSHandshakeObserver: ChannelInboundHandler, Sendable {
             context.fireErrorCaught(error)
             return
         }
-        failure.withLockedValue { if $0 == nil { $0 = classified } }
+        failure.withLockedValue { recorded in
+            if recorded == nil || (recorded!.isGeneric && !classified.isGeneric) { recorded = classified }
+        }
         context.fireErrorCaught(KafkaClientError.tls(cluster: settings.cluster, broker: broker, classified))
     }
 }

@@ -113,7 +113,8 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible {
         for match in text.matches(of: /OPENSSL_internal:([A-Z0-9_]+)/) where !names.contains(String(match.output.1)) {
             names.append(String(match.output.1))
         }
-        return names.isEmpty ? "refused by the TLS library" : names.joined(separator: ", ")
+        // Without reason names (swift-nio-ssl's own errors), its description, less source paths.
+        return names.isEmpty ? text.replacing(/\s+at \/[^\s\])]+/, with: "") : names.joined(separator: ", ")
     }
 }
 
