@@ -287,3 +287,51 @@ def test_bad_pem_in_env_is_a_config_error_naming_key_and_variable(tls_lab, binar
     assert result.returncode == 2, result.stderr
     assert message in result.stderr, result.stderr
     assert "AAAA" not in result.stderr
+
+
+def test_run_shows_a_tls_failure_as_cluster_down_and_mtls_as_up(tls_lab, topics, binary, tmp_path):
+    """`run`: the source reaches the mTLS broker with its client certificate (cluster_up 1);
+    the destination, same broker without one, is down (cluster_up 0) and the log says why."""
+    from exporter_lab import free_port as http_port, http, parse_metrics, wait_for
+    mutual = tls_lab["ports"]["mutual"]
+    listen = http_port()
+    (tmp_path / "state.json").write_text('{"topics": []}')
+    (tmp_path / "exporterd.yaml").write_text("\n".join([
+        "listen_address: 127.0.0.1:%d" % listen,
+        "poll_interval: 1s",
+        "data_dir: ./data",
+        "source:",
+        "  bootstrap_brokers: [{hostname: localhost, port: %d}]" % mutual,
+        "  credentials: %s" % MUTUAL,
+        "destination:",
+        "  bootstrap_brokers: [{hostname: 127.0.0.1, port: %d}]" % mutual,
+        "  credentials: %s" % CA_ONLY,
+        "topic_mappings: [{source_topic: %s}]" % topics["mutual"],
+        "proxy_metrics: {targets: [http://127.0.0.1:%d/metrics], publish_delay: 1s, timeout: 1s}" % http_port(),
+        "migration_state: {file: state.json}",
+    ]) + "\n")
+    pem = tls_lab["pem"]
+    env = dict(os.environ, TEST_CA_PEM=pem["ca.pem"], TEST_CLIENT_PEM=pem["client.pem"], TEST_CLIENT_KEY=pem["client.key"])
+    log_path = tmp_path / "exporterd.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([binary, "run", "--config", str(tmp_path / "exporterd.yaml")],
+                                   stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(tmp_path))
+    try:
+        def cluster_up():
+            try:
+                samples = parse_metrics(http("GET", "http://127.0.0.1:%d/metrics" % listen, timeout=2)[1])
+            except OSError:
+                return None
+            up = {c: samples.get(("kafka_migration_cluster_up", frozenset({("cluster", c)})))
+                  for c in ("source", "destination")}
+            return up if up["source"] == 1 and up["destination"] == 0 else None
+        wait_for(cluster_up, 60, message="source up through mTLS, destination down")
+        text = log_path.read_text()
+        assert "TLS to 127.0.0.1:%d of the destination cluster failed: the broker requires a client certificate" % mutual \
+            in text, text[-3000:]
+        for secret in (pem["client.key"], pem["client.pem"], pem["ca.pem"]):
+            for line in secret.splitlines():
+                if line and not line.startswith("-----"):
+                    assert line not in text
+    finally:
+        stop_pid(process)
