@@ -83,6 +83,16 @@ import Testing
         }
     }
 
+    @Test func anEncryptedKeyIsRefusedWithoutPrompting() throws {
+        guard let pem = try TestCertificates.make() else { return }
+        #expect(pem.encryptedKey.contains("BEGIN ENCRYPTED PRIVATE KEY"))
+        let settings = try cluster("{use_tls: true, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
+        #expect(throws: ConfigError.invalidEnvValue(path: "source.credentials.mtls_client_key_env", variable: "KEY",
+                                                    reason: "is not an unencrypted PEM private key")) {
+            try ClusterTLS.settings(for: settings, cluster: "source", environment: ["CERT": pem.certificate, "KEY": pem.encryptedKey])
+        }
+    }
+
     @Test func aCertificateInTheKeyVariableIsNotAKey() throws {
         guard let pem = try TestCertificates.make() else { return }
         let settings = try cluster("{use_tls: true, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
@@ -100,6 +110,8 @@ enum TestCertificates {
         var certificate: String
         var key: String
         var otherKey: String
+        /// `otherKey`'s kind of key, encrypted with a passphrase exporterd has no way to get.
+        var encryptedKey: String
     }
 
     static func make() throws -> PEM? {
@@ -124,10 +136,12 @@ enum TestCertificates {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try run(["req", "-x509"] + ec + ["-keyout", "cert.key", "-out", "cert.pem", "-days", "1", "-subj", "/CN=exporterd-test"])
         try run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", "other.key"])
+        try run(["pkcs8", "-topk8", "-in", "cert.key", "-out", "encrypted.key", "-passout", "pass:hunter2", "-v2", "aes256"])
         func read(_ name: String) throws -> String {
             try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
         }
         let certificate = try read("cert.pem")
-        return PEM(ca: certificate, certificate: certificate, key: try read("cert.key"), otherKey: try read("other.key"))
+        return PEM(ca: certificate, certificate: certificate, key: try read("cert.key"), otherKey: try read("other.key"),
+                   encryptedKey: try read("encrypted.key"))
     }
 }
