@@ -33,6 +33,10 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .fullVerification
         configuration.minimumTLSVersion = .tlsv12
+        // Closing a connection waits for the broker's close_notify up to this long. A broker
+        // that stopped answering would otherwise hold a read (which discards a timed-out
+        // connection) for swift-nio-ssl's default 5 s, past its request_timeout.
+        configuration.shutdownTimeout = .milliseconds(100)
         if let caPEM {
             let roots = try Self.certificates(caPEM, input: .caCertificate, cluster: cluster)
             configuration.trustRoots = .certificates(roots)

@@ -40,18 +40,16 @@ enum ClusterTLS {
             }
             return text
         }
+        let caPEM = try value(.caCertificate)
+        let certificatePEM = try value(.clientCertificate)
+        let keyPEM = try value(.clientKey)
         do {
-            return try TLSSettings(cluster: name, caPEM: try value(.caCertificate),
-                                   clientCertificatePEM: try value(.clientCertificate),
-                                   clientKeyPEM: try value(.clientKey))
-        } catch let error as TLSSettingsError {
-            let entry = variables[error.input]
-            throw .invalidEnvValue(path: "\(path).\(entry?.key ?? "use_tls")", variable: entry?.variable ?? "",
-                                   reason: "\(error.problem)")
-        } catch let error as ConfigError {
-            throw error
+            return try TLSSettings(cluster: name, caPEM: caPEM, clientCertificatePEM: certificatePEM, clientKeyPEM: keyPEM)
         } catch {
-            throw .conflict(path: path, reason: "TLS settings cannot be built")
+            guard let entry = variables[error.input], let variable = entry.variable else {
+                throw .conflict(path: "\(path).use_tls", reason: "TLS cannot be set up: \(error)")
+            }
+            throw .invalidEnvValue(path: "\(path).\(entry.key)", variable: variable, reason: "\(error.problem)")
         }
     }
 }
