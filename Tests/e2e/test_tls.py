@@ -19,7 +19,6 @@ import time
 
 import pytest
 
-from conftest import exporterd
 from private_brokers import free_port, port_open, stop_pid, tansu_binary, wait_until
 
 
@@ -58,8 +57,12 @@ def make_certificates(directory):
     leaf("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
     leaf("otherhost", "/CN=kafka.test", "subjectAltName=DNS:kafka.test\nextendedKeyUsage=serverAuth\n")
     leaf("client", "/CN=exporterd", "extendedKeyUsage=clientAuth\n")
+    # A client certificate the CA never signed.
+    openssl("req", "-x509", *ec, "-keyout", "stranger.key", "-out", "stranger.pem", "-days", "2",
+            "-subj", "/CN=stranger", cwd=d)
     return {name: open(os.path.join(d, name)).read()
-            for name in ("ca.pem", "server.pem", "server.key", "client.pem", "client.key", "otherhost.pem")}
+            for name in ("ca.pem", "server.pem", "server.key", "client.pem", "client.key", "otherhost.pem",
+                         "stranger.pem", "stranger.key")}
 
 
 class Tansu:
@@ -267,6 +270,17 @@ def test_mtls_without_a_client_certificate_is_refused_clearly(tls_lab, topics, b
     rows = json.loads(result.stdout)["topics"][0]["partitions"]
     assert [r["destination_high_watermark"] for r in rows] == [5, 2]
     assert all(r["source_high_watermark"] is None for r in rows)
+
+
+def test_mtls_with_a_certificate_the_ca_never_signed_is_refused_clearly(tls_lab, topics, binary, tmp_path):
+    mutual = tls_lab["ports"]["mutual"]
+    path = config(tmp_path, ("127.0.0.1", mutual, MUTUAL), ("127.0.0.1", mutual, MUTUAL), topics["mutual"])
+    pem = tls_lab["pem"]
+    result = offsets(binary, path, pem, TEST_CLIENT_PEM=pem["stranger.pem"], TEST_CLIENT_KEY=pem["stranger.key"])
+    assert result.returncode == 1
+    assert "TLS to 127.0.0.1:%d of the source cluster failed: the broker refused the client certificate" % mutual \
+        in result.stderr, result.stderr
+    assert pem["stranger.key"].splitlines()[1] not in result.stderr
 
 
 @pytest.mark.parametrize("variable, value, message", [
