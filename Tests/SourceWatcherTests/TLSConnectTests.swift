@@ -49,6 +49,31 @@ import SourceWatcherTestSupport
         await cluster.shutdown()
     }
 
+    /// Accepts connections and never answers.
+    final class SilentServer: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+    }
+
+    @Test func aBrokerThatNeverAnswersTheHandshakeIsATLSTimeout() async throws {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(SilentServer()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let address = BrokerAddress(host: "127.0.0.1", port: try #require(channel.localAddress?.port))
+        defer { channel.close(promise: nil) }
+
+        let settings = ConnectionSettings(connectTimeout: .seconds(2), requestTimeout: .milliseconds(200),
+                                          tls: try TLSSettings(cluster: "destination"))
+        let error = await #expect(throws: KafkaClientError.self) {
+            try await BrokerConnection.connect(to: address, settings: settings)
+        }
+        guard case .tls("destination", address, .handshakeTimedOut)? = error else {
+            Issue.record("expected a TLS handshake timeout, got \(String(describing: error))")
+            return
+        }
+    }
+
     @Test func serverNameIsTheHostnameButNeverAnIPAddress() {
         #expect(TLSSettings.serverName(for: "kafka-1.example") == "kafka-1.example")
         #expect(TLSSettings.serverName(for: "localhost") == "localhost")

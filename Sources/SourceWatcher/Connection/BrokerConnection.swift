@@ -86,8 +86,12 @@ public final class BrokerConnection: Sendable {
             // raise a vague error and then the telling one).
             if let tls = settings.tls, let tlsObserver {
                 try? await channel.eventLoop.submit {}.get()
-                guard let failure = tlsObserver.recordedFailure else { throw error }
-                throw .tls(cluster: tls.cluster, broker: broker, failure)
+                if let failure = tlsObserver.recordedFailure {
+                    throw .tls(cluster: tls.cluster, broker: broker, failure)
+                }
+                if case .requestTimedOut(_, _, let waited) = error, !tlsObserver.handshakeCompleted {
+                    throw .tls(cluster: tls.cluster, broker: broker, .handshakeTimedOut(after: waited))
+                }
             }
             throw error
         }

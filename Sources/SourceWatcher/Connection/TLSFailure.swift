@@ -17,6 +17,8 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
     case notTLS
     /// The broker closed the connection before the handshake ended.
     case closedDuringHandshake
+    /// The broker accepted the TCP connection but the handshake did not end in time.
+    case handshakeTimedOut(after: Duration)
     case handshakeFailed(reason: String)
 
     public var description: String {
@@ -27,6 +29,7 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         case .clientCertificateRefused(true, let alert): "the broker refused the client certificate (\(alert))"
         case .notTLS: "the broker did not answer in TLS (is this a plaintext listener?)"
         case .closedDuringHandshake: "the broker closed the connection during the TLS handshake"
+        case .handshakeTimedOut(let timeout): "the TLS handshake did not complete within \(timeout)"
         case .handshakeFailed(let reason): "TLS handshake failed: \(reason)"
         }
     }

@@ -6,6 +6,7 @@
 /// connection, not only until the handshake completes.
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOTLS
 
 final class TLSHandshakeObserver: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
@@ -14,6 +15,7 @@ final class TLSHandshakeObserver: ChannelInboundHandler, Sendable {
     private let broker: BrokerAddress
     private let settings: TLSSettings
     private let failure = NIOLockedValueBox<TLSFailure?>(nil)
+    private let completed = NIOLockedValueBox(false)
 
     init(broker: BrokerAddress, settings: TLSSettings) {
         self.broker = broker
@@ -22,6 +24,17 @@ final class TLSHandshakeObserver: ChannelInboundHandler, Sendable {
 
     /// The most specific TLS failure seen on the connection, if any.
     var recordedFailure: TLSFailure? { failure.withLockedValue { $0 } }
+
+    /// Whether the handshake ended on our side; a connect that timed out before it did
+    /// timed out in TLS, not in Kafka.
+    var handshakeCompleted: Bool { completed.withLockedValue { $0 } }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            completed.withLockedValue { $0 = true }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let classified = TLSFailure.classify(error, host: broker.host, settings: settings) else {
