@@ -291,7 +291,7 @@ def test_mtls_with_a_certificate_the_ca_never_signed_is_refused_clearly(tls_lab,
     ("TEST_CLIENT_KEY", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
      "source.credentials.mtls_client_key_env: environment variable TEST_CLIENT_KEY is not an unencrypted PEM private key"),
     ("TEST_CLIENT_KEY", "server.key",
-     "source.credentials.mtls_client_key_env: environment variable TEST_CLIENT_KEY is refused by the TLS library"),
+     "source.credentials.mtls_client_key_env: environment variable TEST_CLIENT_KEY is not the private key of the client certificate"),
 ])
 def test_bad_pem_in_env_is_a_config_error_naming_key_and_variable(tls_lab, binary, tmp_path, variable, value, message):
     if value == "server.key":  # a valid key, but not the client certificate's

@@ -1,7 +1,7 @@
 /// TLS for every connection to one cluster: whose certificates to trust, the client identity
 /// for mTLS, and hostname verification, which is always on. Built once per cluster from PEM
 /// text (read from env vars by the config), so every broker connection shares one
-/// `NIOSSLContext`. Holds no PEM text or key material after it is built.
+/// `NIOSSLContext`. Keeps no PEM text: the key lives only inside that context.
 import NIOCore
 import NIOSSL
 
@@ -66,9 +66,10 @@ public struct TLSSettings: Sendable, Equatable, CustomStringConvertible {
         }
         do {
             context = try NIOSSLContext(configuration: configuration)
+        } catch NIOSSLError.failedToLoadPrivateKey where presentsClientCertificate {
+            // Certificate and key each parsed; BoringSSL refuses their combination.
+            throw TLSSettingsError(cluster: cluster, input: .clientKey, problem: .notTheCertificatesKey)
         } catch {
-            // The certificates and key each parsed, so what BoringSSL refuses here is their
-            // combination: a key that is not the client certificate's.
             throw TLSSettingsError(cluster: cluster, input: presentsClientCertificate ? .clientKey : .caCertificate,
                                    problem: .rejected(Self.errorCodes(error)))
         }
@@ -140,6 +141,7 @@ public struct TLSSettingsError: Error, Sendable, Equatable, CustomStringConverti
         case noCertificate
         case unparsableCertificate
         case notAPrivateKey
+        case notTheCertificatesKey
         case rejected(String)
 
         public var description: String {
@@ -148,7 +150,8 @@ public struct TLSSettingsError: Error, Sendable, Equatable, CustomStringConverti
             case .noCertificate: "holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
             case .unparsableCertificate: "holds a PEM block that is not a valid X.509 certificate"
             case .notAPrivateKey: "is not an unencrypted PEM private key"
-            case .rejected(let reason): "is refused by the TLS library (\(reason)); for a client key, check it belongs to the client certificate"
+            case .notTheCertificatesKey: "is not the private key of the client certificate"
+            case .rejected(let reason): "is refused by the TLS library (\(reason))"
             }
         }
     }
