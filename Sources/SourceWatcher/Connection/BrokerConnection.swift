@@ -1,7 +1,9 @@
 /// One TCP connection to one broker: connects, learns the broker's API versions, and sends
 /// typed requests at the highest version both sides speak. Several requests may be in flight.
+/// With `ConnectionSettings.tls` the bytes go through TLS (see TLSSettings.swift).
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 public struct ConnectionSettings: Sendable {
     public var clientID: String
@@ -10,13 +12,18 @@ public struct ConnectionSettings: Sendable {
     /// metadata refresh, requests and retry together, end within it.
     public var requestTimeout: Duration
     public var maximumFrameSize: Int
+    /// nil: plaintext. Otherwise every connection of the cluster, bootstrap and brokers from
+    /// metadata alike, speaks TLS with this one shared context.
+    public var tls: TLSSettings?
 
     public init(clientID: String = "exporterd", connectTimeout: Duration = .seconds(5),
-                requestTimeout: Duration = .seconds(5), maximumFrameSize: Int = 64 * 1024 * 1024) {
+                requestTimeout: Duration = .seconds(5), maximumFrameSize: Int = 64 * 1024 * 1024,
+                tls: TLSSettings? = nil) {
         self.clientID = clientID
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.maximumFrameSize = maximumFrameSize
+        self.tls = tls
     }
 }
 
@@ -43,12 +50,20 @@ public final class BrokerConnection: Sendable {
         connectTimeout: Duration? = nil, handshakeTimeout: Duration? = nil
     ) async throws(KafkaClientError) -> BrokerConnection {
         let channel: any Channel
+        // TLS step: the TLS handler and its error observer go first in the pipeline; the
+        // handshake runs on connect and the ApiVersions request waits behind it.
+        let tlsObserver = settings.tls.map { TLSHandshakeObserver(broker: broker, settings: $0) }
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(connectTimeout ?? settings.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls = settings.tls, let tlsObserver {
+                            try channel.pipeline.syncOperations.addHandlers(
+                                try NIOSSLClientHandler(context: tls.context, serverHostname: TLSSettings.serverName(for: broker.host)),
+                                tlsObserver)
+                        }
                         try channel.pipeline.syncOperations.addHandlers(
                             ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: settings.maximumFrameSize)),
                             KafkaClientHandler(broker: broker, clientID: settings.clientID)
@@ -66,6 +81,18 @@ public final class BrokerConnection: Sendable {
             return BrokerConnection(broker: broker, channel: channel, apiVersions: versions, settings: settings)
         } catch {
             channel.close(promise: nil)
+            // A TLS failure may surface as a closed connection; the observer knows the cause
+            // once the event loop has finished the tick that failed the request (one read can
+            // raise a vague error and then the telling one).
+            if let tls = settings.tls, let tlsObserver {
+                try? await channel.eventLoop.submit {}.get()
+                if let failure = tlsObserver.recordedFailure {
+                    throw .tls(cluster: tls.cluster, broker: broker, failure)
+                }
+                if case .requestTimedOut(_, _, let waited) = error, !tlsObserver.handshakeCompleted {
+                    throw .tls(cluster: tls.cluster, broker: broker, .handshakeTimedOut(after: waited))
+                }
+            }
             throw error
         }
     }

@@ -2,6 +2,8 @@
 /// so a log line or a `check` report says where to look.
 public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectFailed(broker: BrokerAddress, reason: String)
+    /// TCP connected but TLS failed: the certificate, the hostname or the client certificate.
+    case tls(cluster: String, broker: BrokerAddress, TLSFailure)
     case connectionClosed(broker: BrokerAddress)
     case requestTimedOut(broker: BrokerAddress, api: APIKey, timeout: Duration)
     /// The last connect attempt failed and the backoff has not expired: fail fast, do not
@@ -23,6 +25,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .connectFailed(let broker, let reason): "cannot connect to \(broker): \(reason)"
+        case .tls(let cluster, let broker, let failure): "TLS to \(broker) of the \(cluster) cluster failed: \(failure)"
         case .connectionClosed(let broker): "connection to \(broker) closed"
         case .requestTimedOut(let broker, let api, let timeout): "\(api) request to \(broker) timed out after \(Self.milliseconds(timeout)) ms"
         case .backingOff(let broker, let lastError): "\(broker) is backing off after: \(lastError)"

@@ -11,6 +11,9 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case outOfRange(path: String, value: String, expected: String)
     case unknownKey(path: String, allowed: [String])
     case envUnset(path: String, variable: String)
+    /// The variable is set but its value cannot be used (e.g. not a PEM certificate); the
+    /// reason describes the problem, never the value.
+    case invalidEnvValue(path: String, variable: String, reason: String)
     case conflict(path: String, reason: String)
     /// A well-formed value the system cannot use: a listen address in use or unresolvable.
     case unavailable(path: String, reason: String)
@@ -31,6 +34,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
         case .outOfRange(let path, let value, let expected): "\(path): \(value) is out of range, expected \(expected)"
         case .unknownKey(let path, let allowed): "\(path): unknown key, expected one of \(allowed.joined(separator: ", "))"
         case .envUnset(let path, let variable): "\(path): environment variable \(variable) is not set"
+        case .invalidEnvValue(let path, let variable, let reason): "\(path): environment variable \(variable) \(reason)"
         case .conflict(let path, let reason): "\(path): \(reason)"
         case .unavailable(let path, let reason): "\(path): \(reason)"
         case .orbit(let file, let inner): "orbit_config \(file): \(inner.error)"

@@ -22,6 +22,7 @@ enum ConfigLoader {
             }
         }
         try validate(config, environment: environment)
+        try ClusterTLS.resolve(&config, environment: environment)
         return config
     }
 

@@ -28,10 +28,13 @@ struct ClusterSettings: Equatable {
     /// `request_timeout`: one read of the cluster (metadata refresh, requests, retry) ends
     /// within it; past it the cluster shows as down (CONTRACT §4 cluster_up).
     var requestTimeout: Duration = .seconds(5)
+    /// Built from `credentials` and the env vars they name when the config is loaded
+    /// (`ClusterTLS`); nil for plaintext.
+    var tls: TLSSettings?
 
     /// How `KafkaCluster` connects to this cluster.
     var connectionSettings: ConnectionSettings {
-        ConnectionSettings(requestTimeout: requestTimeout)
+        ConnectionSettings(requestTimeout: requestTimeout, tls: tls)
     }
 }
 
