@@ -42,13 +42,16 @@ final class ScriptedScramServer: Sendable {
             let bare = String(message.dropFirst(3))
             let fields = Self.fields(bare)
             guard fields["n"] == username, let clientNonce = fields["r"] else { return Self.failed }
-            let nonce = (tamper == .nonce ? "X" + clientNonce.dropFirst() : clientNonce) + "srvNonce42"
+            // Tampering changes the client's part, so the result never extends the client nonce.
+            let tampered = (clientNonce.first == "X" ? "Y" : "X") + clientNonce.dropFirst()
+            let nonce = (tamper == .nonce ? tampered : clientNonce) + "srvNonce42"
             let serverFirst = "r=\(nonce),s=\(Data(salt).base64EncodedString()),i=\(iterations)"
             exchange.withLockedValue { $0 = (bare, serverFirst) }
             return SaslAuthenticateResponse(authBytes: Array(serverFirst.utf8))
         }
-        guard let (bare, serverFirst) = exchange.withLockedValue({ $0 }),
+        guard let pending = exchange.withLockedValue({ $0 }),
               let proofRange = message.range(of: ",p=") else { return Self.failed }
+        let (bare, serverFirst) = pending
         let withoutProof = String(message[..<proofRange.lowerBound])
         let proof = Array(Data(base64Encoded: String(message[proofRange.upperBound...])) ?? Data())
         let salted = try! algorithm.saltedPassword(password, salt: salt, iterations: iterations)
@@ -164,7 +167,7 @@ final class ScriptedScramServer: Sendable {
     @Test(arguments: [SaslMechanism.scramSHA256, .scramSHA512])
     func scramAuthenticatesInTwoRounds(_ mechanism: SaslMechanism) async throws {
         let server = scram(mechanism)
-        try await withSaslBroker(answer: server.answer) { broker in
+        try await withSaslBroker(answer: { server.answer($0) }) { broker in
             let connection = try await BrokerConnection.connect(to: broker.address, settings: Self.settings(mechanism))
             _ = try await connection.send(MetadataRequest(topics: [.init(name: "orders")]))
             #expect(broker.received.map(\.api) == [.apiVersions, .saslHandshake, .saslAuthenticate, .saslAuthenticate, .metadata])
@@ -175,7 +178,9 @@ final class ScriptedScramServer: Sendable {
     @Test(arguments: [SaslMechanism.scramSHA256, .scramSHA512, .plain])
     func aWrongPasswordIsATypedErrorWithoutTheSecret(_ mechanism: SaslMechanism) async throws {
         let server = scram(mechanism)
-        try await withSaslBroker(answer: mechanism == .plain ? { _ in ScriptedScramServer.failed } : server.answer) { broker in
+        let answer: @Sendable ([UInt8]) -> SaslAuthenticateResponse =
+            mechanism == .plain ? { _ in ScriptedScramServer.failed } : { server.answer($0) }
+        try await withSaslBroker(answer: answer) { broker in
             let error = try await authenticationError(mechanism, password: "wrong-\(Self.secret)", on: broker)
             #expect(error?.reason == .rejected(code: .saslAuthenticationFailed, message: ScriptedScramServer.failed.errorMessage))
         }
@@ -192,7 +197,7 @@ final class ScriptedScramServer: Sendable {
 
     @Test func aBadServerSignatureFailsTheConnection() async throws {
         let server = scram(.scramSHA512, tamper: .serverSignature)
-        try await withSaslBroker(answer: server.answer) { broker in
+        try await withSaslBroker(answer: { server.answer($0) }) { broker in
             let error = try await authenticationError(.scramSHA512, on: broker)
             #expect(error?.reason == .scram(.serverSignatureMismatch))
         }
@@ -200,7 +205,7 @@ final class ScriptedScramServer: Sendable {
 
     @Test func aTamperedNonceStopsBeforeAnyProofIsSent() async throws {
         let server = scram(.scramSHA256, tamper: .nonce)
-        try await withSaslBroker(answer: server.answer) { broker in
+        try await withSaslBroker(answer: { server.answer($0) }) { broker in
             let error = try await authenticationError(.scramSHA256, on: broker)
             #expect(error?.reason == .scram(.nonceMismatch))
             #expect(broker.received(.saslAuthenticate).count == 1)
@@ -209,10 +214,10 @@ final class ScriptedScramServer: Sendable {
 
     @Test func aBrokerWithoutSaslHandshakeIsRefusedClearly() async throws {
         let broker = try await FakeKafkaBroker.start()
-        defer { Task { await broker.stop() } }
         let error = await #expect(throws: KafkaClientError.self) {
             try await BrokerConnection.connect(to: broker.address, settings: Self.settings(.plain))
         }
+        await broker.stop()
         #expect(error == .authentication(SaslError(cluster: "source", broker: broker.address, mechanism: .plain, reason: .handshakeUnsupported)))
     }
 
@@ -238,7 +243,7 @@ final class ScriptedScramServer: Sendable {
 
     @Test func aSessionLifetimeReplacesTheConnectionBeforeItRunsOut() async throws {
         let server = scram(.scramSHA512, lifetimeMs: 10_000)
-        try await withSaslBroker(answer: server.answer) { broker in
+        try await withSaslBroker(answer: { server.answer($0) }) { broker in
             let clock = ManualTimeSource()
             let cluster = KafkaCluster(name: "source", bootstrapBrokers: [broker.address],
                                        settings: Self.settings(.scramSHA512), clock: clock)

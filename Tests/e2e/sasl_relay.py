@@ -200,7 +200,8 @@ class Session:
                 self.scram.set_client_first(token.decode())
                 server_first = self.scram.get_server_first()
                 if self.options.tamper == "nonce":
-                    server_first = "r=X" + server_first[3:]
+                    # Change the client's part, so the nonce never extends the client nonce.
+                    server_first = "r=" + ("X" if server_first[2] != "X" else "Y") + server_first[3:]
                 return 0, None, server_first.encode(), False
             self.scram.set_client_final(token.decode())
             server_final = self.scram.get_server_final()

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -199,3 +200,57 @@ def test_a_peer_that_cannot_prove_the_password_is_refused(sasl_lab, topic, tmp_p
     assert "SASL SCRAM-SHA-512 authentication to the source cluster" in result.stderr, result.stderr
     assert reason in result.stderr
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def metric_value(port, name, **labels):
+    """The sample `name{labels}` from exporterd's /metrics, None while absent or unreachable."""
+    import urllib.request
+    from exporter_lab import parse_metrics
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    assert PASSWORD not in text and WRONG not in text
+    return parse_metrics(text).get((name, frozenset(labels.items())))
+
+
+@pytest.mark.parametrize("source_password,up", [(PASSWORD, 1.0), (WRONG, 0.0)])
+def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, tmp_path, source_password, up):
+    port = free_port()
+    config = write_config(tmp_path, sasl_lab, topic, "scram-512")
+    with open(config, "a") as file:
+        file.write("listen_address: 127.0.0.1:%d\npoll_interval: 1s\ndata_dir: %s\n" % (port, tmp_path / "data")
+                   + "proxy_metrics: {targets: [http://127.0.0.1:%d/metrics], timeout: 1s}\n" % free_port()
+                   + "migration_state: {file: %s}\n" % (tmp_path / "state.json"))
+    (tmp_path / "state.json").write_text('{"topics": [{"topic": "%s", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}]}' % topic)
+    env = {**os.environ, "KAFKA_SOURCE_USER": USERNAME, "KAFKA_SOURCE_PASSWORD": source_password,
+           "KAFKA_DESTINATION_USER": USERNAME, "KAFKA_DESTINATION_PASSWORD": PASSWORD}
+    log_path = tmp_path / "exporterd.log"
+    relay = sasl_lab["source"].relay
+    failures_before = relay.output().count("authentication failed")
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([_exporterd(), "run", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_until(lambda: process.poll() is not None or metric_value(port, "kafka_migration_cluster_up", cluster="source") == up,
+                   60, 0.5, "cluster_up{source} == %s" % up)
+        assert process.poll() is None, log_path.read_text()
+        assert metric_value(port, "kafka_migration_cluster_up", cluster="destination") == 1.0
+        if up:
+            wait_until(lambda: metric_value(port, "kafka_migration_replication_offset_lag", topic=topic) == 3.0,
+                       30, 0.5, "offset lag 3 read through SASL")
+        else:
+            time.sleep(3)  # a few more polls against the wrong password
+    finally:
+        stop_pid(process)
+    elapsed = time.monotonic() - started
+    output = log_path.read_text()
+    assert PASSWORD not in output and WRONG not in output
+    if not up:
+        assert "SASL SCRAM-SHA-512 authentication to the source cluster" in output, output[-2000:]
+        # Backed off, not hammered: a few attempts per 1 s poll at most (each read of a poll
+        # may try once), never a retry loop.
+        attempts = relay.output().count("authentication failed") - failures_before
+        print("wrong password: %d authentication attempts in %.1f s of polling" % (attempts, elapsed))
+        assert 1 <= attempts <= 4 * (elapsed + 1), (attempts, elapsed)
