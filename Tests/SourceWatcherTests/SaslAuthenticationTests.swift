@@ -178,9 +178,8 @@ final class ScriptedScramServer: Sendable {
     @Test(arguments: [SaslMechanism.scramSHA256, .scramSHA512, .plain])
     func aWrongPasswordIsATypedErrorWithoutTheSecret(_ mechanism: SaslMechanism) async throws {
         let server = scram(mechanism)
-        let answer: @Sendable ([UInt8]) -> SaslAuthenticateResponse =
-            mechanism == .plain ? { _ in ScriptedScramServer.failed } : { server.answer($0) }
-        try await withSaslBroker(answer: answer) { broker in
+        let isPlain = mechanism == .plain
+        try await withSaslBroker(answer: { isPlain ? ScriptedScramServer.failed : server.answer($0) }) { broker in
             let error = try await authenticationError(mechanism, password: "wrong-\(Self.secret)", on: broker)
             #expect(error?.reason == .rejected(code: .saslAuthenticationFailed, message: ScriptedScramServer.failed.errorMessage))
         }
