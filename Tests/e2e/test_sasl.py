@@ -233,10 +233,14 @@ def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, 
     with open(log_path, "w") as log:
         process = subprocess.Popen([_exporterd(), "run", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        wait_until(lambda: process.poll() is not None or metric_value(port, "kafka_migration_cluster_up", cluster="source") == up,
-                   60, 0.5, "cluster_up{source} == %s" % up)
+        # Both start at 0 before the first poll: wait for the destination to be up, then the
+        # source must show `up`.
+        wait_until(lambda: process.poll() is not None
+                   or metric_value(port, "kafka_migration_cluster_up", cluster="destination") == 1.0,
+                   60, 0.5, "cluster_up{destination} == 1")
         assert process.poll() is None, log_path.read_text()
-        assert metric_value(port, "kafka_migration_cluster_up", cluster="destination") == 1.0
+        wait_until(lambda: metric_value(port, "kafka_migration_cluster_up", cluster="source") == up,
+                   30, 0.5, "cluster_up{source} == %s" % up)
         if up:
             wait_until(lambda: metric_value(port, "kafka_migration_replication_offset_lag", topic=topic) == 3.0,
                        30, 0.5, "offset lag 3 read through SASL")
