@@ -10,7 +10,10 @@ already points clients back here.
     sasl_relay.py --listen 127.0.0.1:P --upstream 127.0.0.1:Q --mechanism SCRAM-SHA-512 \
         --username alice        (password from $SASL_RELAY_PASSWORD)
     --tamper signature|nonce    misbehave like a peer that does not know the password
-    --session-lifetime-ms N     what SaslAuthenticate answers (KIP-368)
+    --session-lifetime-ms N     what SaslAuthenticate answers to client id exporterd; a request
+                                after it closes the connection (KIP-368). Other clients get no
+                                lifetime: librdkafka re-authenticates in-band, which this relay
+                                does not terminate once it pipes bytes.
 """
 import argparse
 import asyncio
@@ -119,12 +122,17 @@ class Session:
         self.client_reader, self.client_writer = client_reader, client_writer
         self.mechanism = None
         self.scram = None
+        self.lifetime_ms = 0
 
     async def run(self):
         upstream_reader, upstream_writer = await asyncio.open_connection(*host_port(self.options.upstream))
         try:
             if await self.authenticate(upstream_reader, upstream_writer):
-                await asyncio.gather(pipe(self.client_reader, upstream_writer), pipe(upstream_reader, self.client_writer))
+                expires = None
+                if self.lifetime_ms:
+                    expires = asyncio.get_running_loop().time() + self.lifetime_ms / 1000
+                await asyncio.gather(pipe(self.client_reader, upstream_writer, expires),
+                                     pipe(upstream_reader, self.client_writer))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -136,7 +144,9 @@ class Session:
             payload = await read_frame(self.client_reader)
             request = Reader(payload)
             api_key, api_version, correlation_id = request.take(">hhi")
-            request.string()  # client id
+            client_id = request.string()
+            if client_id == "exporterd":
+                self.lifetime_ms = self.options.session_lifetime_ms
             if api_key == API_VERSIONS:
                 upstream_writer.write(frame(payload))
                 await upstream_writer.drain()
@@ -162,7 +172,7 @@ class Session:
                 code, message, answer, done = self.step(token)
                 body = struct.pack(">h", code) + kafka_string(message, flexible) + kafka_bytes(answer, flexible)
                 if api_version >= 1:
-                    body += struct.pack(">q", self.options.session_lifetime_ms if done else 0)
+                    body += struct.pack(">q", self.lifetime_ms if done else 0)
                 if flexible:
                     body += uvarint(0)
                 await self.reply(correlation_id, flexible, body)
@@ -217,9 +227,14 @@ class Session:
         await self.client_writer.drain()
 
 
-async def pipe(reader, writer):
+async def pipe(reader, writer, expires=None):
+    """Copies until EOF. With `expires` (client to broker only), a request arriving after the
+    session lifetime closes the connection, as Kafka does (KIP-368)."""
     try:
         while data := await reader.read(65536):
+            if expires is not None and asyncio.get_running_loop().time() > expires:
+                log("request after the session expired: closing")
+                break
             writer.write(data)
             await writer.drain()
     except ConnectionError:

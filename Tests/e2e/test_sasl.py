@@ -58,7 +58,7 @@ class SaslBroker:
     """A Tansu broker reachable only through a SASL relay: Tansu listens on a private port and
     advertises the relay's, so Metadata sends clients back through the relay."""
 
-    def __init__(self, name, mechanisms, log_dir):
+    def __init__(self, name, mechanisms, log_dir, lifetime_ms=0):
         relay_port, tansu_port = free_port(), free_port()
         cluster = "%s-%s" % (name, uuid.uuid4().hex[:6])
         self.tansu_log = open(os.path.join(log_dir, "%s-tansu.log" % name), "w")
@@ -71,7 +71,7 @@ class SaslBroker:
         wait_until(lambda: self.tansu.poll() is not None or port_open(tansu_port), 10, 0.05, "tansu %s listening" % name)
         assert self.tansu.poll() is None, "tansu %s exited" % name
         self.upstream = "127.0.0.1:%d" % tansu_port
-        self.relay = Relay(self.upstream, mechanisms, log_dir, name, port=relay_port)
+        self.relay = Relay(self.upstream, mechanisms, log_dir, name, port=relay_port, lifetime_ms=lifetime_ms)
         self.address = self.relay.address
         self.mechanisms = mechanisms
 
@@ -215,10 +215,11 @@ def metric_value(port, name, **labels):
     return parse_metrics(text).get((name, frozenset(labels.items())))
 
 
-@pytest.mark.parametrize("source_password,up", [(PASSWORD, 1.0), (WRONG, 0.0)])
-def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, tmp_path, source_password, up):
+def start_run(tmp_path, lab, topic, source_password=PASSWORD):
+    """`exporterd run` polling every second, both clusters over SASL (source SCRAM-SHA-512);
+    returns the process, its HTTP port and its log path."""
     port = free_port()
-    config = write_config(tmp_path, sasl_lab, topic, "scram-512")
+    config = write_config(tmp_path, lab, topic, "scram-512")
     with open(config, "a") as file:
         file.write("listen_address: 127.0.0.1:%d\npoll_interval: 1s\ndata_dir: %s\n" % (port, tmp_path / "data")
                    + "proxy_metrics: {targets: [http://127.0.0.1:%d/metrics], timeout: 1s}\n" % free_port()
@@ -227,11 +228,17 @@ def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, 
     env = {**os.environ, "KAFKA_SOURCE_USER": USERNAME, "KAFKA_SOURCE_PASSWORD": source_password,
            "KAFKA_DESTINATION_USER": USERNAME, "KAFKA_DESTINATION_PASSWORD": PASSWORD}
     log_path = tmp_path / "exporterd.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([_exporterd(), "run", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
+    return process, port, log_path
+
+
+@pytest.mark.parametrize("source_password,up", [(PASSWORD, 1.0), (WRONG, 0.0)])
+def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, tmp_path, source_password, up):
     relay = sasl_lab["source"].relay
     failures_before = relay.output().count("authentication failed")
     started = time.monotonic()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([_exporterd(), "run", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
+    process, port, log_path = start_run(tmp_path, sasl_lab, topic, source_password)
     try:
         # Both start at 0 before the first poll: wait for the destination to be up, then the
         # source must show `up`.
@@ -258,3 +265,31 @@ def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, 
         attempts = relay.output().count("authentication failed") - failures_before
         print("wrong password: %d authentication attempts in %.1f s of polling" % (attempts, elapsed))
         assert 1 <= attempts <= 4 * (elapsed + 1), (attempts, elapsed)
+
+
+def test_run_replaces_connections_before_the_sasl_session_expires(sasl_lab, topic, tmp_path):
+    """The relay answers a 2.5 s session lifetime and, like Kafka, closes a connection that
+    sends a request after it. exporterd must open a fresh authenticated connection before
+    that, so no connection is ever cut and the source stays up every poll."""
+    broker = SaslBroker("reauth", ["SCRAM-SHA-512"], sasl_lab["logs"], lifetime_ms=2500)
+    try:
+        create_and_produce(broker, topic, 3, [5, 0, 9])
+        process, port, log_path = start_run(tmp_path, {"source": broker, "destination": sasl_lab["destination"]}, topic)
+        try:
+            wait_until(lambda: process.poll() is not None
+                       or metric_value(port, "kafka_migration_replication_offset_lag", topic=topic) == 3.0,
+                       60, 0.5, "offset lag 3 read through SASL")
+            assert process.poll() is None, log_path.read_text()
+            samples = []
+            for _ in range(16):  # 8 s: over three lifetimes
+                samples.append(metric_value(port, "kafka_migration_cluster_up", cluster="source"))
+                time.sleep(0.5)
+        finally:
+            stop_pid(process)
+        output = broker.relay.output()
+    finally:
+        broker.stop()
+    assert samples == [1.0] * len(samples), samples
+    assert "request after the session expired" not in output, output
+    # The first connection plus at least two renewals for each broker address used.
+    assert output.count("authenticated SCRAM-SHA-512") >= 4, output
