@@ -133,6 +133,16 @@ import Testing
         #expect(throws: ScramError.outOfOrder) { try started.clientFirstMessage() }
     }
 
+    @Test func aSessionNeverRendersThePassword() throws {
+        var session = ScramSession(mechanism: .scramSHA512, username: "u", password: "hunter2-secret")
+        _ = try session.clientFirstMessage()
+        var dumped = ""
+        dump(session, to: &dumped)
+        for text in ["\(session)", String(reflecting: session), dumped] {
+            #expect(!text.contains("hunter2-secret"), "\(text)")
+        }
+    }
+
     @Test func randomClientNoncesDifferAndHoldNoComma() throws {
         var first = ScramSession(mechanism: .scramSHA256, username: "u", password: "p")
         var second = ScramSession(mechanism: .scramSHA256, username: "u", password: "p")

@@ -33,7 +33,7 @@ public enum ScramError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-public struct ScramSession: Sendable {
+public struct ScramSession: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The hash behind the mechanism. SHA-1 is RFC 5802's own test vector only; Kafka speaks
     /// SHA-256 and SHA-512.
     enum Algorithm: Sendable {
@@ -109,6 +109,11 @@ public struct ScramSession: Sendable {
         self.password = password
         self.clientNonce = clientNonce ?? Self.randomNonce()
     }
+
+    /// Never the password: a session printed or dumped by mistake must not leak it.
+    public var description: String { "ScramSession(\(algorithm), \(state))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["algorithm": algorithm, "password": "<redacted>"]) }
 
     public var isFinished: Bool {
         if case .finished = state { return true }
