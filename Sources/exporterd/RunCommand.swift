@@ -26,8 +26,8 @@ struct RunCommand: AsyncParsableCommand {
         guard let destination = settings.destination else { throw configFailure(.missing(path: "destination")) }
         guard let proxy = settings.proxyMetrics else { throw configFailure(.missing(path: "proxy_metrics")) }
         guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
-        try requirePlaintext(source, path: "source")
-        try requirePlaintext(destination, path: "destination")
+        let sourceSettings = try resolvedConnectionSettings(source, cluster: "source")
+        let destinationSettings = try resolvedConnectionSettings(destination, cluster: "destination")
         // Before the store opens: a port in use is a config error, reported alone, and the
         // store is never opened just to be closed again by a server that could not start.
         do {
@@ -48,9 +48,9 @@ struct RunCommand: AsyncParsableCommand {
         let client = HTTPClient.shared
         let watch = MigrationWatch(
             source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers,
-                                 settings: source.connectionSettings, logger: logger),
+                                 settings: sourceSettings, logger: logger),
             destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
-                                      settings: destination.connectionSettings, logger: logger),
+                                      settings: destinationSettings, logger: logger),
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             agents: ProxyAgents(settings: proxy, client: client),
             stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment,

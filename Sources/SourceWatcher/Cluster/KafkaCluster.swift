@@ -26,6 +26,8 @@ public actor KafkaCluster {
     private var links: [BrokerAddress: Link] = [:]
     private var backoffs: [BrokerAddress: ReconnectBackoff] = [:]
     private var lastErrors: [BrokerAddress: String] = [:]
+    /// When a SASL connection is replaced, before the broker's session lifetime runs out (KIP-368).
+    private var saslRenewals: [BrokerAddress: MonotonicInstant] = [:]
     public private(set) var metadata: ClusterMetadata?
     private var metadataIsStale = true
     private var metadataReadAt: MonotonicInstant?
@@ -59,6 +61,7 @@ public actor KafkaCluster {
     /// (`deadline` given) the connect and its ApiVersions exchange end by the read's deadline,
     /// and a failure from before the read began does not stop its first attempt.
     public func connection(to broker: BrokerAddress, deadline: ReadDeadline? = nil) async throws(KafkaClientError) -> BrokerConnection {
+        retireIfSaslSessionExpiring(broker)
         switch links[broker] ?? .idle {
         case .connected(let connection) where connection.isActive:
             return connection
@@ -91,6 +94,7 @@ public actor KafkaCluster {
                 let connection = try await Self.value(of: task, broker: broker)
                 links[broker] = .connected(connection)
                 backoffs[broker, default: ReconnectBackoff()].succeeded()
+                saslRenewals[broker] = Self.saslRenewal(of: connection, connectedAt: clock.monotonicNow())
                 return connection
             } catch {
                 links[broker] = .idle
@@ -100,6 +104,24 @@ public actor KafkaCluster {
                 throw error
             }
         }
+    }
+
+    /// A broker closes a SASL connection whose session expired at its next request, so the
+    /// connection is replaced at 80 % of the lifetime (Kafka's client re-authenticates at 85-95 %;
+    /// the lifetime counts from the broker's answer, a little before we note it). The old one
+    /// closes only after `request_timeout`, so reads still using it finish.
+    private func retireIfSaslSessionExpiring(_ broker: BrokerAddress) {
+        guard case .connected(let connection) = links[broker], let renewAt = saslRenewals[broker],
+              clock.monotonicNow() >= renewAt else { return }
+        links[broker] = .idle
+        saslRenewals[broker] = nil
+        connection.retire(after: settings.requestTimeout)
+        logger.debug("SASL session lifetime running out: reconnecting", metadata: ["broker": "\(broker)"])
+    }
+
+    private static func saslRenewal(of connection: BrokerConnection, connectedAt: MonotonicInstant) -> MonotonicInstant? {
+        guard let lifetime = connection.saslSessionLifetime else { return nil }
+        return connectedAt.advanced(by: lifetime * 0.8)
     }
 
     private static func value(of task: Task<BrokerConnection, any Error>, broker: BrokerAddress) async throws(KafkaClientError) -> BrokerConnection {

@@ -15,28 +15,36 @@ public struct ConnectionSettings: Sendable {
     /// nil: plaintext. Otherwise every connection of the cluster, bootstrap and brokers from
     /// metadata alike, speaks TLS with this one shared context.
     public var tls: TLSSettings?
+    /// SASL credentials: when set, every new connection authenticates right after ApiVersions.
+    public var sasl: SaslSettings?
 
     public init(clientID: String = "exporterd", connectTimeout: Duration = .seconds(5),
                 requestTimeout: Duration = .seconds(5), maximumFrameSize: Int = 64 * 1024 * 1024,
-                tls: TLSSettings? = nil) {
+                tls: TLSSettings? = nil, sasl: SaslSettings? = nil) {
         self.clientID = clientID
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.maximumFrameSize = maximumFrameSize
         self.tls = tls
+        self.sasl = sasl
     }
 }
 
 public final class BrokerConnection: Sendable {
     public let broker: BrokerAddress
     public let apiVersions: BrokerAPIVersions
+    /// The SASL session lifetime the broker granted (KIP-368); the cluster replaces the
+    /// connection before it runs out. nil: no SASL, or no expiry.
+    public let saslSessionLifetime: Duration?
     private let channel: any Channel
     private let settings: ConnectionSettings
 
-    private init(broker: BrokerAddress, channel: any Channel, apiVersions: BrokerAPIVersions, settings: ConnectionSettings) {
+    private init(broker: BrokerAddress, channel: any Channel, apiVersions: BrokerAPIVersions,
+                 saslSessionLifetime: Duration?, settings: ConnectionSettings) {
         self.broker = broker
         self.channel = channel
         self.apiVersions = apiVersions
+        self.saslSessionLifetime = saslSessionLifetime
         self.settings = settings
     }
 
@@ -78,7 +86,15 @@ public final class BrokerConnection: Sendable {
         do {
             let versions = try await negotiateAPIVersions(
                 channel: channel, broker: broker, timeout: handshakeTimeout ?? settings.requestTimeout)
-            return BrokerConnection(broker: broker, channel: channel, apiVersions: versions, settings: settings)
+            // SASL step (SaslAuthentication.swift): after ApiVersions, before any other request.
+            var sessionLifetime: Duration?
+            if let sasl = settings.sasl {
+                sessionLifetime = try await authenticate(
+                    channel: channel, broker: broker, versions: versions, sasl: sasl,
+                    timeout: handshakeTimeout ?? settings.requestTimeout)
+            }
+            return BrokerConnection(broker: broker, channel: channel, apiVersions: versions,
+                                    saslSessionLifetime: sessionLifetime, settings: settings)
         } catch {
             channel.close(promise: nil)
             // A TLS failure may surface as a closed connection; the observer knows the cause
@@ -123,7 +139,14 @@ public final class BrokerConnection: Sendable {
         try? await channel.close()
     }
 
-    private static func encode<Request: KafkaRequest>(_ request: Request, version: Int16, broker: BrokerAddress, allocator: ByteBufferAllocator) throws(KafkaClientError) -> ByteBuffer {
+    /// Closes after `delay`, so requests already in flight on it still get their answers
+    /// (a SASL session about to expire is replaced this way).
+    public func retire(after delay: Duration) {
+        let channel = self.channel
+        channel.eventLoop.scheduleTask(in: TimeAmount(delay)) { channel.close(promise: nil) }
+    }
+
+    static func encode<Request: KafkaRequest>(_ request: Request, version: Int16, broker: BrokerAddress, allocator: ByteBufferAllocator) throws(KafkaClientError) -> ByteBuffer {
         var body = allocator.buffer(capacity: 256)
         do {
             try request.encode(into: &body, version: version)
@@ -133,7 +156,7 @@ public final class BrokerConnection: Sendable {
         return body
     }
 
-    private static func roundTrip(
+    static func roundTrip(
         channel: any Channel, broker: BrokerAddress, api: APIKey, version: Int16,
         requestHeaderIsFlexible: Bool, responseHeaderIsFlexible: Bool,
         body: inout ByteBuffer, timeout: Duration

@@ -21,6 +21,8 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case topicNotFound(cluster: String, topic: String)
     /// A Fetch answer whose record bytes do not decode.
     case records(broker: BrokerAddress, partition: TopicPartition, RecordBatchError)
+    /// SASL authentication failed: names cluster, broker and mechanism, never the secret.
+    case authentication(SaslError)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum KafkaClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unknownLeader(let topic, let partition, let leaderID): "\(topic)/\(partition): leader \(leaderID) is not in the broker list"
         case .topicNotFound(let cluster, let topic): "topic \(topic) does not exist on the \(cluster) cluster"
         case .records(let broker, let partition, let error): "\(broker): records of \(partition) do not decode: \(error)"
+        case .authentication(let error): "\(error)"
         }
     }
 
