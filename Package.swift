@@ -122,9 +122,11 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),  // local agents / state endpoint
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),  // web-config hashes made in tests
+                .product(name: "HummingbirdTLS", package: "hummingbird"),  // https agents and state endpoint
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // a real client through TLS
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),  // slow raw-socket clients
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         // Prints figures; run by scripts/bench-offsets, never by the test suite.

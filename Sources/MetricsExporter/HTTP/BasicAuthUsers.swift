@@ -43,6 +43,9 @@ public final class BasicAuthUsers: Sendable {
         return true
     }
 
+    /// Verified credentials currently remembered.
+    var rememberedCount: Int { verified.withLockedValue { $0.count } }
+
     private func isRemembered(_ key: SHA256Digest) -> Bool {
         verified.withLockedValue { entries in
             // Every entry compared whole, whatever matches: no early exit on the secret's digest.

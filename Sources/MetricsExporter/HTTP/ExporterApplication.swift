@@ -48,7 +48,7 @@ public func buildApplication(
 }
 
 /// With `options`; throws when the TLS configuration cannot make a context (an unusable key).
-/// `connections` lets a test watch the open connections.
+/// `connections` lets a test watch the open connections, `onServerRunning` learn the port.
 public func buildApplication(
     state: some ExporterStateProvider,
     events: any MigrationEventSource = NoMigrationEvents(),
@@ -57,13 +57,14 @@ public func buildApplication(
     port: Int,
     options: WebServerOptions,
     connections: OpenConnections? = nil,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let http1 = plainServer(options, connections ?? OpenConnections(limit: options.maxConnections))
     let server = try options.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
     return makeApplication(
         state: state, events: events, broadcaster: broadcaster, host: host, port: port, options: options,
-        server: server, logger: logger)
+        server: server, onServerRunning: onServerRunning, logger: logger)
 }
 
 private func plainServer(_ options: WebServerOptions, _ connections: OpenConnections) -> HTTPServerBuilder {
@@ -75,11 +76,13 @@ private func plainServer(_ options: WebServerOptions, _ connections: OpenConnect
 
 private func makeApplication(
     state: some ExporterStateProvider, events: any MigrationEventSource, broadcaster: EventBroadcaster,
-    host: String, port: Int, options: WebServerOptions, server: HTTPServerBuilder, logger: Logger
+    host: String, port: Int, options: WebServerOptions, server: HTTPServerBuilder,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }, logger: Logger
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(state: state, events: events, broadcaster: broadcaster, users: options.users),
         server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "exporterd"),
+        onServerRunning: onServerRunning,
         logger: logger)
 }
