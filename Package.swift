@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),  // bcrypt for basic_auth_users
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),  // HTTP parts seen by the connection guard
     ],
     targets: [
         // Kafka wire protocol over SwiftNIO; polls both clusters.
@@ -48,6 +49,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 key of the verified-credentials cache
+                .product(name: "NIOPosix", package: "swift-nio"),  // bcrypt runs on NIO's thread pool
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.

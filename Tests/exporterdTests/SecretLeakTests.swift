@@ -4,6 +4,7 @@
 /// for every secret string. Also `run` refusing a target URL with a password in it.
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import HummingbirdBcrypt
 import NIOCore
 import NIOPosix
@@ -31,7 +32,7 @@ import Testing
     static func running(_ arguments: [String], environment: [String: String], _ body: () async throws -> Void) async throws -> (Int32, String) {
         let binary = try #require(CommandLineTests.binary)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("exporterd-leak-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -64,7 +65,6 @@ import Testing
         let agentLog = RequestLog()
         let stateLog = RequestLog()
         let expectedAgent = "Basic " + Data("scraper:\(Self.agentPassword)".utf8).base64EncodedString()
-        let json = #"{"topics": [{"topic": "orders", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}]}"#
         var answers: [String] = []
         let (status, stderr) = try await withLocalHTTPServer({ router in
             HTTPAccessTests.agent(agentLog, expected: expectedAgent)(router)
@@ -98,7 +98,7 @@ import Testing
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pki.caCert.path))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-            defer { try? client.syncShutdown() }
+            return try await withHTTPClient(client) { client in
             func get(_ path: String, password: String?) async throws -> (UInt, String) {
                 var request = HTTPClientRequest(url: "https://localhost:\(port)\(path)")
                 if let password {
@@ -128,6 +128,7 @@ import Testing
                 }
                 let metrics = answers[0]
                 #expect(metrics.contains("kafka_migration_proxy_target_up"), "\(metrics.prefix(300))")
+            }
             }
         }
         #expect(agentLog.seen.count >= 2 && agentLog.seen.allSatisfy { $0 == expectedAgent }, "\(agentLog.seen.count) agent requests")

@@ -70,7 +70,7 @@ import Testing
                   + "all closed by the server after \(clock.now - start), \(connections.evictedCount) pushed out by the cap")
             #expect(allClosed == 300)
             #expect(connections.evictedCount >= 200)
-            for channel in channels { try? await channel.close() }
+            for channel in channels { try? await channel.close().get() }
             // The table forgets closed connections.
             let clockEnd = clock.now.advanced(by: .seconds(5))
             while connections.count > 0, clock.now < clockEnd { try await Task.sleep(for: .milliseconds(20)) }

@@ -1,6 +1,7 @@
 /// A throwaway PKI made with the `openssl` command for TLS tests: a CA, a server certificate
 /// for `localhost` and 127.0.0.1 signed by it, a client certificate for mTLS, and a second CA
 /// that signed nothing here (to show an untrusted server is refused).
+import AsyncHTTPClient
 import Foundation
 import Testing
 
@@ -59,5 +60,18 @@ struct TestCertificates {
                          "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext"])
         }
         return pki
+    }
+}
+
+/// Runs `body` with `client`, shutting it down afterwards whatever happens (AsyncHTTPClient
+/// requires every client it did not create itself to be shut down).
+func withHTTPClient<T>(_ client: HTTPClient, _ body: (HTTPClient) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
     }
 }

@@ -72,9 +72,7 @@ func withExporterServer<T: Sendable>(
 
     @Test func httpsWithBasicAuthServesMetricsAndRefusesWrongCredentials() async throws {
         let pki = try TestCertificates.make()
-        let client = try client(trusting: pki.caCert)
-        defer { try? client.syncShutdown() }
-        try await withExporterServer(options: try options(pki)) { port in
+        try await withHTTPClient(try client(trusting: pki.caCert)) { client in try await withExporterServer(options: try options(pki)) { port in
             for host in ["localhost", "127.0.0.1"] {
                 let base = "https://\(host):\(port)"
                 let ok = try await get(client, "\(base)/metrics", user: "prometheus", password: "scrape-pass")
@@ -89,40 +87,36 @@ func withExporterServer<T: Sendable>(
                 }
                 #expect(try await get(client, "\(base)/healthz").0 == 200)
             }
-        }
+        } }
     }
 
     @Test func aClientThatDoesNotTrustTheCAOrSpeaksPlainHTTPGetsNothing() async throws {
         let pki = try TestCertificates.make()
-        let stranger = try client(trusting: pki.otherCACert)
-        let plain = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer {
-            try? stranger.syncShutdown()
-            try? plain.syncShutdown()
-        }
-        try await withExporterServer(options: try options(pki)) { port in
-            await #expect(throws: (any Error).self) {
-                _ = try await get(stranger, "https://localhost:\(port)/healthz")
-            }
-            await #expect(throws: (any Error).self) {
-                _ = try await get(plain, "http://127.0.0.1:\(port)/healthz")
+        try await withHTTPClient(try client(trusting: pki.otherCACert)) { stranger in
+            try await withHTTPClient(HTTPClient(eventLoopGroupProvider: .singleton)) { plain in
+                try await withExporterServer(options: try options(pki)) { port in
+                    await #expect(throws: (any Error).self) {
+                        _ = try await get(stranger, "https://localhost:\(port)/healthz")
+                    }
+                    await #expect(throws: (any Error).self) {
+                        _ = try await get(plain, "http://127.0.0.1:\(port)/healthz")
+                    }
+                }
             }
         }
     }
 
     @Test func requiredClientCertificatesAreChecked() async throws {
         let pki = try TestCertificates.make()
-        let withCertificate = try client(trusting: pki.caCert, clientCertificate: (pki.clientCert, pki.clientKey))
-        let without = try client(trusting: pki.caCert)
-        defer {
-            try? withCertificate.syncShutdown()
-            try? without.syncShutdown()
-        }
-        try await withExporterServer(options: try options(pki, clientAuth: .requireAndVerify)) { port in
-            let answer = try await get(withCertificate, "https://localhost:\(port)/metrics", user: "prometheus", password: "scrape-pass")
-            #expect(answer.0 == 200)
-            await #expect(throws: (any Error).self) {
-                _ = try await get(without, "https://localhost:\(port)/healthz")
+        try await withHTTPClient(try client(trusting: pki.caCert, clientCertificate: (pki.clientCert, pki.clientKey))) { withCertificate in
+            try await withHTTPClient(try client(trusting: pki.caCert)) { without in
+                try await withExporterServer(options: try options(pki, clientAuth: .requireAndVerify)) { port in
+                    let answer = try await get(withCertificate, "https://localhost:\(port)/metrics", user: "prometheus", password: "scrape-pass")
+                    #expect(answer.0 == 200)
+                    await #expect(throws: (any Error).self) {
+                        _ = try await get(without, "https://localhost:\(port)/healthz")
+                    }
+                }
             }
         }
     }

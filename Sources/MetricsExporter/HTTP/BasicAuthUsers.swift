@@ -18,7 +18,7 @@ public final class BasicAuthUsers: Sendable {
     /// Verified credentials kept at most; past it the oldest is forgotten (and re-verified on
     /// its next use). A few scrapers and browsers need a handful.
     public let cacheLimit: Int
-    private let verified = NIOLockedValueBox<[SHA256Digest]>([])
+    private let verified = NIOLockedValueBox<[[UInt8]]>([])
     /// Checked when the user is unknown, so an unknown user costs the same bcrypt round as a
     /// known one and the timing does not tell which user names exist.
     private let decoyHash: String
@@ -33,7 +33,7 @@ public final class BasicAuthUsers: Sendable {
     public func allows(authorization: String?) async -> Bool {
         guard let authorization, let (user, password) = Self.basicCredentials(authorization) else { return false }
         let hash = hashes[user]
-        let key = SHA256.hash(data: Data("\(user)\u{0}\(password)\u{0}\(hash ?? "")".utf8))
+        let key = Array(SHA256.hash(data: Data("\(user)\u{0}\(password)\u{0}\(hash ?? "")".utf8)))
         if hash != nil, isRemembered(key) { return true }
         let checked = hash ?? decoyHash
         // Off the cooperative pool: a burst of wrong guesses must not stall the scrapes' tasks.
@@ -46,7 +46,7 @@ public final class BasicAuthUsers: Sendable {
     /// Verified credentials currently remembered.
     var rememberedCount: Int { verified.withLockedValue { $0.count } }
 
-    private func isRemembered(_ key: SHA256Digest) -> Bool {
+    private func isRemembered(_ key: [UInt8]) -> Bool {
         verified.withLockedValue { entries in
             // Every entry compared whole, whatever matches: no early exit on the secret's digest.
             var found = false
@@ -55,7 +55,7 @@ public final class BasicAuthUsers: Sendable {
         }
     }
 
-    private func remember(_ key: SHA256Digest) {
+    private func remember(_ key: [UInt8]) {
         verified.withLockedValue { entries in
             if entries.contains(where: { Self.constantTimeEqual($0, key) }) { return }
             entries.append(key)
@@ -63,7 +63,8 @@ public final class BasicAuthUsers: Sendable {
         }
     }
 
-    static func constantTimeEqual(_ lhs: SHA256Digest, _ rhs: SHA256Digest) -> Bool {
+    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
         for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
         return difference == 0

@@ -92,6 +92,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { register(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        register(context)
+        context.fireChannelActive()
+    }
+
+    /// Counts the connection in (closing one to make room when the cap is passed) and starts
+    /// its head deadline; once, whichever of `handlerAdded` and `channelActive` comes first
+    /// with the channel active.
+    private func register(_ context: ChannelHandlerContext) {
+        guard !registered else { return }
         registered = true
         if let victim = connections.opened(context.channel) {
             victim.close(promise: nil)

@@ -17,6 +17,6 @@ enum URLCredentials {
     /// `url` with everything before the authority's last `@` replaced by `***`.
     static func redacted(_ url: String) -> String {
         guard let authority = authorityRange(url), let at = url[authority].lastIndex(of: "@") else { return url }
-        return url[..<authority.lowerBound] + "***" + url[at...]
+        return String(url[..<authority.lowerBound]) + "***" + String(url[at...])
     }
 }

@@ -130,10 +130,9 @@ actor MigrationStateSource {
                 if case .tooLarge = error { return .failure(.tooLarge(location: path, limit: Self.documentLimit)) }
                 return .failure(.unreadable(location: path, reason: error.reason))
             }
-        case .url(let url, let tokenVariable):
+        case .url(let url, _):
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json, application/yaml;q=0.9")
-            _ = tokenVariable  // in `access`
             access.apply(to: &request)
             do {
                 let (code, body) = try await withDeadline(timeout) { [request, client] () async throws -> (UInt, ByteBuffer?) in
