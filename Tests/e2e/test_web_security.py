@@ -2,7 +2,6 @@
 web_config_file: the right password makes the target up and the exporter's series arrive;
 a job with a wrong password sees the target down with a 401. Certificates are made here
 with openssl; the bcrypt hash with the C library's crypt (libxcrypt)."""
-import crypt
 import json
 import shutil
 import subprocess
@@ -11,6 +10,10 @@ import urllib.request
 import warnings
 
 import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # crypt goes in Python 3.13; the lab's venv is 3.11
+    import crypt
 
 from exporter_lab import Process, free_port, wait_for
 
@@ -30,9 +33,7 @@ def make_pki(directory):
 
 
 def bcrypt_hash(password):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
 
 
 def prometheus_query(port, query):
