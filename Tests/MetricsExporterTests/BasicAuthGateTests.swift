@@ -88,6 +88,21 @@ import Testing
         #expect(await users.allows(authorization: Self.basic("prometheus", "s3cret-scrape")))
     }
 
+    @Test func pastTheVerificationLimitOnlyRememberedCredentialsPass() async {
+        let users = BasicAuthUsers(hashes: Self.users, verificationLimit: 1)
+        #expect(await users.allows(authorization: Self.basic("prometheus", "s3cret-scrape")))
+        // 40 guesses at once: at most one bcrypt check runs at a time, the others are refused
+        // at once, and the remembered scraper passes throughout.
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<40 { group.addTask { await users.allows(authorization: Self.basic("ops", "guess-\(index)")) } }
+            group.addTask { await users.allows(authorization: Self.basic("prometheus", "s3cret-scrape")) }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 1)
+        let blocked = BasicAuthUsers(hashes: Self.users, verificationLimit: 0)
+        #expect(await !blocked.allows(authorization: Self.basic("ops", "other-pass")))
+    }
+
     @Test func aPasswordWithAColonKeepsItsColon() async {
         let users = BasicAuthUsers(hashes: ["a": Bcrypt.hash("x:y", cost: 4)])
         #expect(await users.allows(authorization: Self.basic("a", "x:y")))

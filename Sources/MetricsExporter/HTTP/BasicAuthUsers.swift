@@ -4,7 +4,10 @@
 /// bcrypt is slow on purpose (~50-100 ms at cost 10), and Prometheus sends the same credentials
 /// on every scrape, so a successful check is remembered: by the SHA-256 of user, password and
 /// hash, never the password itself, in a small bounded set compared in constant time. A wrong
-/// password is never remembered, so every guess pays the full bcrypt cost.
+/// password is never remembered, so every guess pays the full bcrypt cost. At most
+/// `verificationLimit` bcrypt checks wait or run at once; past that a request that is not
+/// remembered is refused without one, so a flood of guesses queues no unbounded work (and
+/// remembered scrapes never wait behind it).
 import Crypto
 import Foundation
 import HummingbirdBcrypt
@@ -18,14 +21,17 @@ public final class BasicAuthUsers: Sendable {
     /// Verified credentials kept at most; past it the oldest is forgotten (and re-verified on
     /// its next use). A few scrapers and browsers need a handful.
     public let cacheLimit: Int
+    public let verificationLimit: Int
+    private let verifying = NIOLockedValueBox(0)
     private let verified = NIOLockedValueBox<[[UInt8]]>([])
     /// Checked when the user is unknown, so an unknown user costs the same bcrypt round as a
     /// known one and the timing does not tell which user names exist.
     private let decoyHash: String
 
-    public init(hashes: [String: String], cacheLimit: Int = 64) {
+    public init(hashes: [String: String], cacheLimit: Int = 64, verificationLimit: Int = 16) {
         self.hashes = hashes
         self.cacheLimit = cacheLimit
+        self.verificationLimit = verificationLimit
         self.decoyHash = hashes.values.first ?? Bcrypt.hash("exporterd decoy", cost: 4)
     }
 
@@ -36,6 +42,13 @@ public final class BasicAuthUsers: Sendable {
         let key = Array(SHA256.hash(data: Data("\(user)\u{0}\(password)\u{0}\(hash ?? "")".utf8)))
         if hash != nil, isRemembered(key) { return true }
         let checked = hash ?? decoyHash
+        let admitted = verifying.withLockedValue { count in
+            guard count < verificationLimit else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { return false }
+        defer { verifying.withLockedValue { $0 -= 1 } }
         // Off the cooperative pool: a burst of wrong guesses must not stall the scrapes' tasks.
         let matches = (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: checked) }) ?? false
         guard hash != nil, matches else { return false }
