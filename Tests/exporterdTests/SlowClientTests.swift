@@ -102,6 +102,20 @@ import Testing
         }
     }
 
+    /// Behind TLS the deadline runs from the TCP accept: a client that never says hello is closed.
+    @Test func aSilentConnectionToTheTLSServerIsClosed() async throws {
+        let pki = try TestCertificates.make()
+        var options = try WebServerTests().options(pki)
+        options.headerReadTimeout = .seconds(1)
+        options.idleTimeout = .seconds(1)
+        try await withExporterServer(options: options) { port in
+            let silent = try await Self.connect(port)
+            let start = ContinuousClock.now
+            #expect(await Self.closed([silent], within: .seconds(10)) == 1)
+            print("silent TLS connection closed after \(ContinuousClock.now - start) (head deadline 1 s)")
+        }
+    }
+
     @Test func theCapPushesOutTheOldestWaitingConnectionNeverABusyOne() {
         let connections = OpenConnections(limit: 2)
         let (a, b, c, d) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
