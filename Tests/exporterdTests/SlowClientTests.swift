@@ -105,6 +105,17 @@ import Testing
         }
     }
 
+    /// A request in progress is never cut: an event stream outlives both the deadline and the idle timeout.
+    @Test func anEventStreamOutlivesTheIdleTimeout() async throws {
+        try await withExporterServer(options: Self.options(limit: 10, idleTimeout: .seconds(1))) { port in
+            let stream = try await Self.connect(port)
+            try await stream.writeAndFlush(ByteBuffer(string: "GET /api/v1/events/stream HTTP/1.1\r\nHost: exporterd\r\n\r\n")).get()
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(stream.isActive)
+            try? await stream.close().get()
+        }
+    }
+
     /// Behind TLS the deadline runs from the TCP accept: a client that never says hello is closed.
     @Test func aSilentConnectionToTheTLSServerIsClosed() async throws {
         let pki = try TestCertificates.make()
