@@ -36,15 +36,7 @@ struct RunCommand: AsyncParsableCommand {
             throw configFailure(.unavailable(path: "listen_address", reason: error.description))
         }
 
-        let store: MigrationStore
-        do {
-            store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
-        } catch {
-            logger.critical("data_dir: \(error)")
-            throw ExitCode(1)
-        }
-        let restored = await Self.restore(from: store, logger: logger)
-        let configuration = AccountingConfiguration(settings: settings, proxy: proxy, state: stateSettings)
+        // Credentials, CAs and the web certificates before the store opens too: each is a config error.
         let environment = ProcessInfo.processInfo.environment
         let agentAccess: HTTPAccess, stateAccess: HTTPAccess, webOptions: WebServerOptions
         do {
@@ -54,6 +46,16 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw configFailure(error)
         }
+
+        let store: MigrationStore
+        do {
+            store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
+        } catch {
+            logger.critical("data_dir: \(error)")
+            throw ExitCode(1)
+        }
+        let restored = await Self.restore(from: store, logger: logger)
+        let configuration = AccountingConfiguration(settings: settings, proxy: proxy, state: stateSettings)
         let client = HTTPClient.shared
         let watch = MigrationWatch(
             source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers,
