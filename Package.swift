@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),  // SCRAM: HMAC, SHA-2, PBKDF2
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),  // bcrypt for basic_auth_users
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),  // HTTP parts seen by the connection guard
     ],
     targets: [
         // Kafka wire protocol over SwiftNIO; polls both clusters.
@@ -44,10 +46,16 @@ let package = Package(
             dependencies: [
                 "Diagnostics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),  // web_config_file tls_server_config
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),  // basic_auth_users
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 key of the verified-credentials cache
+                .product(name: "NIOPosix", package: "swift-nio"),  // bcrypt runs on NIO's thread pool
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.
@@ -68,6 +76,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),  // the store in data_dir
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // agents, state URL
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),  // web_config_file certificates, CAs from env
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -120,6 +129,12 @@ let package = Package(
                 "SourceWatcherTestSupport",  // fake brokers and the hand-moved clock for MigrationWatch
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),  // local agents / state endpoint
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),  // web-config hashes made in tests
+                .product(name: "HummingbirdTLS", package: "hummingbird"),  // https agents and state endpoint
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),  // a real client through TLS
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),  // slow raw-socket clients
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         // Prints figures; run by scripts/bench-offsets, never by the test suite.

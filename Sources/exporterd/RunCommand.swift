@@ -36,6 +36,17 @@ struct RunCommand: AsyncParsableCommand {
             throw configFailure(.unavailable(path: "listen_address", reason: error.description))
         }
 
+        // Credentials, CAs and the web certificates before the store opens too: each is a config error.
+        let environment = ProcessInfo.processInfo.environment
+        let agentAccess: HTTPAccess, stateAccess: HTTPAccess, webOptions: WebServerOptions
+        do {
+            agentAccess = try HTTPAccess.agents(proxy, environment: environment)
+            stateAccess = try HTTPAccess.stateSource(stateSettings, environment: environment)
+            webOptions = try settings.web?.serverOptions() ?? WebServerOptions()
+        } catch {
+            throw configFailure(error)
+        }
+
         let store: MigrationStore
         do {
             store = try await MigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
@@ -52,9 +63,9 @@ struct RunCommand: AsyncParsableCommand {
             destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
                                       settings: destinationSettings, logger: logger),
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
-            agents: ProxyAgents(settings: proxy, client: client),
-            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: ProcessInfo.processInfo.environment,
-                                              restoring: restored.accounting),
+            agents: ProxyAgents(settings: proxy, client: client, access: agentAccess),
+            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: environment,
+                                              access: stateAccess, restoring: restored.accounting),
             accounting: MigrationAccounting(configuration: configuration, restoring: restored.accounting),
             proxiedTotals: restored.proxied ?? ProxiedCounterTotals(),
             logger: logger)
@@ -65,9 +76,15 @@ struct RunCommand: AsyncParsableCommand {
             watch: watch, store: store, state: state, broadcaster: broadcaster, interval: settings.pollInterval,
             exportPartitionMetrics: settings.diagnostics.exportPartitionMetrics,
             eventCounts: restored.eventCounts, logger: logger)
-        let http = buildApplication(
-            state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
-            host: settings.listenAddress.host, port: settings.listenAddress.port, logger: logger)
+        let http: any Service
+        do {
+            http = try buildApplication(
+                state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
+                host: settings.listenAddress.host, port: settings.listenAddress.port, options: webOptions, logger: logger)
+        } catch {
+            logger.critical("web_config_file: the TLS server cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
         // A server that stops (its port taken in the moment since the probe) shuts the poll loop
         // down gracefully: cancelled, the poll in progress would fail its commit and leave the
         // store unclosed ("committing the poll failed", "closing the store failed").
@@ -80,7 +97,8 @@ struct RunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("exporterd started", metadata: [
-            "listen": "\(settings.listenAddress)", "data_dir": "\(settings.dataDirectory)",
+            "listen": "\(settings.listenAddress)", "tls": "\(webOptions.tls != nil)",
+            "basic_auth_users": "\(webOptions.users?.hashes.count ?? 0)", "data_dir": "\(settings.dataDirectory)",
             "topics": "\(settings.topicMappings.count) mapped\(settings.topicsRegex.map { " + regex \($0)" } ?? "")"])
         do {
             try await group.run()

@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func validCAAndClientIdentityBuildOneContext() throws {
-        guard let pem = try TestCertificates.make() else { return }
+        guard let pem = try ClusterTLSCertificates.make() else { return }
         let settings = try cluster("{use_tls: true, tls_ca_cert_env: CA, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
         let tls = try #require(try ClusterTLS.settings(
             for: settings, cluster: "destination", environment: ["CA": pem.ca, "CERT": pem.certificate, "KEY": pem.key]))
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func aKeyThatIsNotTheCertificatesIsRefusedAtLoad() throws {
-        guard let pem = try TestCertificates.make() else { return }
+        guard let pem = try ClusterTLSCertificates.make() else { return }
         let settings = try cluster("{use_tls: true, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
         do {
             _ = try ClusterTLS.settings(for: settings, cluster: "source",
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func anEncryptedKeyIsRefusedWithoutPrompting() throws {
-        guard let pem = try TestCertificates.make() else { return }
+        guard let pem = try ClusterTLSCertificates.make() else { return }
         #expect(pem.encryptedKey.contains("BEGIN ENCRYPTED PRIVATE KEY"))
         let settings = try cluster("{use_tls: true, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
         #expect(throws: ConfigError.invalidEnvValue(path: "source.credentials.mtls_client_key_env", variable: "KEY",
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func aCertificateInTheKeyVariableIsNotAKey() throws {
-        guard let pem = try TestCertificates.make() else { return }
+        guard let pem = try ClusterTLSCertificates.make() else { return }
         let settings = try cluster("{use_tls: true, mtls_client_cert_env: CERT, mtls_client_key_env: KEY}")
         #expect(throws: ConfigError.invalidEnvValue(path: "source.credentials.mtls_client_key_env", variable: "KEY",
                                                     reason: "is not an unencrypted PEM private key")) {
@@ -104,7 +104,7 @@ import Testing
 }
 
 /// A self-signed certificate and its key, and an unrelated key, made by `openssl`.
-enum TestCertificates {
+enum ClusterTLSCertificates {
     struct PEM {
         var ca: String
         var certificate: String

@@ -77,7 +77,7 @@ import Testing
          #"source.credentials.sasl_mechanism: unknown value "scram-1024", expected plain, scram-256 or scram-512"#),
         ("poll_interval: 5\n", #"poll_interval: unknown value "5", expected a duration such as 500ms, 5s, 2m or 1h30m"#),
         ("poll_interval: 0s\n", "poll_interval: 0s is out of range, expected a duration between 100ms and 24h"),
-        ("pol_interval: 5s\n", "pol_interval: unknown key, expected one of data_dir, destination, diagnostics, listen_address, migration_state, orbit_config, poll_interval, proxy_metrics, source, topic_mappings, topics_regex"),
+        ("pol_interval: 5s\n", "pol_interval: unknown key, expected one of data_dir, destination, diagnostics, listen_address, migration_state, orbit_config, poll_interval, proxy_metrics, source, topic_mappings, topics_regex, web_config_file"),
         ("source:\n  bootstrap_brokers: []\n", "source.bootstrap_brokers: required but missing"),
         ("source:\n  bootstrap_brokers: [{hostname: a, port: 70000}]\n", #"source.bootstrap_brokers[0].port: unknown value "70000", expected a port between 1 and 65535"#),
         ("source:\n  bootstrap_brokers: [{port: 9092}]\n", "source.bootstrap_brokers[0].hostname: required but missing"),

@@ -10,13 +10,16 @@ import Hummingbird
 ///   - events: the daemon's event store; `NoMigrationEvents` serves an empty list.
 ///   - broadcaster: where the poll loop publishes each commit's events for the SSE clients.
 ///   - heartbeatInterval: time between `: keep-alive` comments on an idle event stream.
+///   - users: `basic_auth_users` of `web_config_file`; when set, every path but `/healthz` asks for them.
 public func buildRouter(
     state: some ExporterStateProvider,
     events: any MigrationEventSource = NoMigrationEvents(),
     broadcaster: EventBroadcaster = EventBroadcaster(),
-    heartbeatInterval: Duration = .seconds(15)
+    heartbeatInterval: Duration = .seconds(15),
+    users: BasicAuthUsers? = nil
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    if let users { router.add(middleware: BasicAuthGate(users: users)) }
     addMetricsRoute(to: router, state: state)
     addHealthRoutes(to: router, state: state)
     addAPIRoutes(to: router, state: state, events: events, broadcaster: broadcaster, heartbeatInterval: heartbeatInterval)

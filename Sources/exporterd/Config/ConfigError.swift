@@ -18,6 +18,8 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     /// A well-formed value the system cannot use: a listen address in use or unresolvable.
     case unavailable(path: String, reason: String)
     case orbit(file: String, ConfigErrorBox)
+    /// An error inside `web_config_file`, its path relative to that file.
+    case webConfig(file: String, ConfigErrorBox)
 
     /// Escaped: paths and values come from the file, and a control character in them must not
     /// reach the terminal or the log as one.
@@ -38,6 +40,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
         case .conflict(let path, let reason): "\(path): \(reason)"
         case .unavailable(let path, let reason): "\(path): \(reason)"
         case .orbit(let file, let inner): "orbit_config \(file): \(inner.error)"
+        case .webConfig(let file, let inner): "web_config_file \(file): \(inner.error)"
         }
     }
 }

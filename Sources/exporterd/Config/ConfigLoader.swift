@@ -21,6 +21,16 @@ enum ConfigLoader {
                 throw .orbit(file: orbitFile, ConfigErrorBox(error))
             }
         }
+        if let webFile = config.webConfigFile {
+            let text: String
+            do { text = try read(webFile) } catch {
+                if case .unreadable(_, let reason) = error {
+                    throw .unavailable(path: "web_config_file", reason: "cannot read \(webFile): \(reason)")
+                }
+                throw error
+            }
+            config.web = try WebConfig.parse(yaml: text, file: webFile, baseDirectory: URL(fileURLWithPath: webFile).deletingLastPathComponent())
+        }
         try validate(config, environment: environment)
         try ClusterTLS.resolve(&config, environment: environment)
         return config
@@ -53,6 +63,9 @@ enum ConfigLoader {
         var config = ExporterConfig()
         if let listen = try root.child("listen_address").string() {
             config.listenAddress = try hostPort(listen, path: "listen_address")
+        }
+        if let web = try root.child("web_config_file").string() {
+            config.webConfigFile = resolve(web, against: baseDirectory)
         }
         // Below 100ms a poll cannot finish before the next is due; above a day nothing is watched.
         config.pollInterval = try root.child("poll_interval").duration(in: .milliseconds(100)...(.seconds(86_400))) ?? config.pollInterval
@@ -164,13 +177,24 @@ enum ConfigLoader {
         var targets: [String] = []
         for target in try targetsNode.elements() {
             let url = try target.requiredString()
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                throw .invalidValue(path: target.path, value: url, expected: "an http:// or https:// URL")
+            try checkURL(url, path: target.path, credentialKeys: "proxy_metrics.basic_auth_username_env and basic_auth_password_env")
+            guard let parsed = URL(string: url), parsed.host != nil else {
+                throw .invalidValue(path: target.path, value: URLCredentials.redacted(url), expected: "an http:// or https:// URL")
             }
             targets.append(url)
         }
         guard !targets.isEmpty else { throw .missing(path: targetsNode.path) }
         var settings = ProxyMetricsSettings(targets: targets)
+        settings.basicAuthUsernameEnv = try node.child("basic_auth_username_env").string()
+        settings.basicAuthPasswordEnv = try node.child("basic_auth_password_env").string()
+        settings.bearerTokenEnv = try node.child("bearer_token_env").string()
+        settings.tlsCACertEnv = try node.child("tls_ca_cert_env").string()
+        if (settings.basicAuthUsernameEnv == nil) != (settings.basicAuthPasswordEnv == nil) {
+            throw .conflict(path: node.path, reason: "basic_auth_username_env and basic_auth_password_env go together")
+        }
+        if settings.basicAuthUsernameEnv != nil, settings.bearerTokenEnv != nil {
+            throw .conflict(path: node.path, reason: "set basic_auth_username_env/basic_auth_password_env or bearer_token_env, not both")
+        }
         settings.publishDelay = try node.child("publish_delay").duration(in: .zero...(.seconds(3600))) ?? settings.publishDelay
         settings.recordsMetric = try node.child("records_metric").string() ?? settings.recordsMetric
         settings.bytesMetric = try node.child("bytes_metric").string() ?? settings.bytesMetric
@@ -186,6 +210,8 @@ enum ConfigLoader {
         let urlNode = try node.child("url")
         let url = try urlNode.string()
         let token = try node.child("bearer_token_env").string()
+        // Not in CONTRACT §2's example but in its spirit (issue 9): an https state URL signed by a private CA.
+        let caVariable = try node.child("tls_ca_cert_env").string()
         let migrationTimeout = try node.child("default_migration_timeout").duration(in: .seconds(1)...(.seconds(30 * 86_400)))
         // Not in CONTRACT §2: bounds the read so a hanging state URL shows within timeout + poll_interval.
         let readTimeout = try node.child("timeout").duration(in: .milliseconds(1)...(.seconds(3600)))
@@ -194,17 +220,32 @@ enum ConfigLoader {
         switch (file, url) {
         case (let file?, nil): location = .file(resolve(file, against: baseDirectory))
         case (nil, let url?):
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
-                throw .invalidValue(path: urlNode.path, value: url, expected: "an http:// or https:// URL")
-            }
+            try checkURL(url, path: urlNode.path, credentialKeys: "migration_state.bearer_token_env")
             location = .url(url, bearerTokenEnv: token)
         case (nil, nil): throw .missing(path: "\(node.path).file or \(node.path).url")
         case (_?, _?): throw .conflict(path: node.path, reason: "set exactly one of file and url")
         }
         var settings = MigrationStateSettings(location: location)
+        if caVariable != nil, case .file = location {
+            throw .conflict(path: "\(node.path).tls_ca_cert_env", reason: "applies to an https url, not to a file")
+        }
+        settings.tlsCACertEnv = caVariable
         settings.defaultMigrationTimeout = migrationTimeout ?? settings.defaultMigrationTimeout
         settings.timeout = readTimeout ?? settings.timeout
         return settings
+    }
+
+    /// An http(s) URL without credentials in it. Credentials in a URL end up in logs, `ps`
+    /// and the config repository, so they are refused, and the error never shows the URL's
+    /// user:password part (only the URL with it blanked out).
+    static func checkURL(_ url: String, path: String, credentialKeys: String) throws(ConfigError) {
+        if URLCredentials.contains(url) {
+            throw .conflict(path: path, reason: "credentials inside the URL (\(URLCredentials.redacted(url))) are refused; "
+                + "put them in environment variables named by \(credentialKeys)")
+        }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
+            throw .invalidValue(path: path, value: URLCredentials.redacted(url), expected: "an http:// or https:// URL")
+        }
     }
 
     static func diagnosticsSettings(_ node: inout ConfigNode) throws(ConfigError) -> DiagnosticsSettings {
@@ -239,6 +280,12 @@ enum ConfigLoader {
         }
         if case .url(_, let token?)? = config.migrationState?.location, environment[token] == nil {
             throw .envUnset(path: "migration_state.bearer_token_env", variable: token)
+        }
+        if let proxy = config.proxyMetrics {
+            _ = try HTTPAccess.agents(proxy, environment: environment)
+        }
+        if let state = config.migrationState {
+            _ = try HTTPAccess.stateSource(state, environment: environment)
         }
     }
 }

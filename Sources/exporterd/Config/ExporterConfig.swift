@@ -4,6 +4,9 @@ import SourceWatcher
 
 struct ExporterConfig: Equatable {
     var listenAddress = HostPort(host: "127.0.0.1", port: 9464)
+    /// `web_config_file`, resolved against the config's folder, and what it holds.
+    var webConfigFile: String?
+    var web: WebConfig?
     var pollInterval: Duration = .seconds(5)
     var dataDirectory = "./exporterd-data"
     var source: ClusterSettings?
@@ -65,6 +68,12 @@ struct ProxyMetricsSettings: Equatable {
     var bytesMetric = "kafka_proxy_produced_bytes_total"
     var topicLabel = "topic"
     var timeout: Duration = .seconds(2)
+    /// Names of env vars (never the secrets) for every target: basic auth or a bearer token,
+    /// and PEM text of the CA that signs https targets' certificates.
+    var basicAuthUsernameEnv: String?
+    var basicAuthPasswordEnv: String?
+    var bearerTokenEnv: String?
+    var tlsCACertEnv: String?
 }
 
 struct MigrationStateSettings: Equatable {
@@ -76,6 +85,8 @@ struct MigrationStateSettings: Equatable {
     var defaultMigrationTimeout: Duration = .seconds(300)
     /// One whole read of the document (a URL's exchange, body included).
     var timeout: Duration = .seconds(5)
+    /// Env var holding PEM text of the CA that signs an https url's certificate.
+    var tlsCACertEnv: String?
 }
 
 struct DiagnosticsSettings: Equatable {

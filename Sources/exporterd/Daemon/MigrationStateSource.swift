@@ -36,6 +36,8 @@ actor MigrationStateSource {
     nonisolated let settings: MigrationStateSettings
     nonisolated let client: HTTPClient
     nonisolated let environment: [String: String]
+    /// The bearer token and CA of an https state URL (`HTTPAccess.stateSource`).
+    nonisolated let access: HTTPAccess
     /// The whole read, both reads of new content and every HTTP body included.
     nonisolated let timeout: Duration
     static let documentLimit = 16 * 1024 * 1024
@@ -48,12 +50,15 @@ actor MigrationStateSource {
     /// document must confirm gone like any later one. `now` and `sleep` time the confirming
     /// second read; tests inject both so that nothing waits for real.
     init(settings: MigrationStateSettings, client: HTTPClient, environment: [String: String],
+         access: HTTPAccess? = nil,
          restoring snapshot: AccountingSnapshot? = nil,
          now: @escaping @Sendable () -> Date = { Date() },
          sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
         self.settings = settings
         self.client = client
         self.environment = environment
+        // Resolved at load already; a variable gone since then sends no credentials.
+        self.access = access ?? ((try? HTTPAccess.stateSource(settings, environment: environment)) ?? HTTPAccess())
         self.timeout = settings.timeout
         self.now = now
         self.sleep = sleep
@@ -125,12 +130,10 @@ actor MigrationStateSource {
                 if case .tooLarge = error { return .failure(.tooLarge(location: path, limit: Self.documentLimit)) }
                 return .failure(.unreadable(location: path, reason: error.reason))
             }
-        case .url(let url, let tokenVariable):
+        case .url(let url, _):
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json, application/yaml;q=0.9")
-            if let tokenVariable, let token = environment[tokenVariable] {
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            }
+            access.apply(to: &request)
             do {
                 let (code, body) = try await withDeadline(timeout) { [request, client] () async throws -> (UInt, ByteBuffer?) in
                     let response = try await client.execute(request, timeout: TimeAmount(timeout))

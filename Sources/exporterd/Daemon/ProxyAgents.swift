@@ -65,13 +65,16 @@ struct ProxyAgents {
 
     let settings: ProxyMetricsSettings
     let client: HTTPClient
+    /// Credentials and CA for every target (`HTTPAccess.agents`).
+    let access: HTTPAccess
     var pageLimit: Int
     var logger: Logger
 
-    init(settings: ProxyMetricsSettings, client: HTTPClient, pageLimit: Int = Self.defaultPageLimit,
-         logger: Logger = Logger(label: "exporterd.agents")) {
+    init(settings: ProxyMetricsSettings, client: HTTPClient, access: HTTPAccess = HTTPAccess(),
+         pageLimit: Int = Self.defaultPageLimit, logger: Logger = Logger(label: "exporterd.agents")) {
         self.settings = settings
         self.client = client
+        self.access = access
         self.pageLimit = pageLimit
         self.logger = logger
     }
@@ -95,6 +98,7 @@ struct ProxyAgents {
     func scrape(_ target: String) async -> Result<ProxiedCounterPage, ScrapeError> {
         var request = HTTPClientRequest(url: target)
         request.headers.add(name: "Accept", value: "text/plain;version=0.0.4, application/openmetrics-text;q=0.5")
+        access.apply(to: &request)
         let body: ByteBuffer
         let (client, timeout, limit) = (client, settings.timeout, pageLimit)
         do {
