@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -215,7 +216,7 @@ def metric_value(port, name, **labels):
     return parse_metrics(text).get((name, frozenset(labels.items())))
 
 
-def start_run(tmp_path, lab, topic, source_password=PASSWORD):
+def start_run(tmp_path, lab, topic, source_password=PASSWORD, log_format="text"):
     """`exporterd run` polling every second, both clusters over SASL (source SCRAM-SHA-512);
     returns the process, its HTTP port and its log path."""
     port = free_port()
@@ -229,16 +230,18 @@ def start_run(tmp_path, lab, topic, source_password=PASSWORD):
            "KAFKA_DESTINATION_USER": USERNAME, "KAFKA_DESTINATION_PASSWORD": PASSWORD}
     log_path = tmp_path / "exporterd.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([_exporterd(), "run", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen([_exporterd(), "run", "--config", config, "--log-level", "debug", "--log-format", log_format],
+                                   stdout=log, stderr=subprocess.STDOUT, env=env)
     return process, port, log_path
 
 
-@pytest.mark.parametrize("source_password,up", [(PASSWORD, 1.0), (WRONG, 0.0)])
-def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, tmp_path, source_password, up):
+@pytest.mark.parametrize("source_password,up,log_format", [(PASSWORD, 1.0, "text"), (WRONG, 0.0, "text"), (WRONG, 0.0, "json")])
+def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, tmp_path, source_password, up, log_format):
     relay = sasl_lab["source"].relay
     failures_before = relay.output().count("authentication failed")
     started = time.monotonic()
-    process, port, log_path = start_run(tmp_path, sasl_lab, topic, source_password)
+    process, port, log_path = start_run(tmp_path, sasl_lab, topic, source_password, log_format)
+    answers = ""
     try:
         # Both start at 0 before the first poll: wait for the destination to be up, then the
         # source must show `up`.
@@ -253,11 +256,18 @@ def test_run_shows_the_cluster_up_only_with_the_right_password(sasl_lab, topic, 
                        30, 0.5, "offset lag 3 read through SASL")
         else:
             time.sleep(3)  # a few more polls against the wrong password
+        for path in ("/metrics", "/api/v1/status", "/api/v1/events"):
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as response:
+                answers += response.read().decode()
     finally:
         stop_pid(process)
     elapsed = time.monotonic() - started
     output = log_path.read_text()
     assert PASSWORD not in output and WRONG not in output
+    assert PASSWORD not in answers and WRONG not in answers
+    if log_format == "json":
+        for line in output.splitlines():
+            json.loads(line)  # every line one valid JSON object, secrets or not
     if not up:
         assert "SASL SCRAM-SHA-512 authentication to the source cluster" in output, output[-2000:]
         # Backed off, not hammered: a few attempts per 1 s poll at most (each read of a poll
