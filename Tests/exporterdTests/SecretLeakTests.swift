@@ -1,4 +1,4 @@
-/// Secrets never leak: `exporterd run` with every secret set (agent basic-auth password, state
+/// Secrets never leak: `exporterd run` with every secret set (SASL password, agent basic-auth password, state
 /// URL bearer token, the web users' password, and a wrong password a client tries), in text
 /// and json log formats at debug level; the log, `/metrics` and the API answers are searched
 /// for every secret string. Also `run` refusing a target URL with a password in it.
@@ -17,7 +17,8 @@ import Testing
     static let stateToken = "state-secret-\(UUID().uuidString)"
     static let webPassword = "web-secret-\(UUID().uuidString)"
     static let wrongPassword = "wrong-secret-\(UUID().uuidString)"
-    static var secrets: [String] { [agentPassword, stateToken, webPassword, wrongPassword] }
+    static let kafkaPassword = "kafka-secret-\(UUID().uuidString)"
+    static var secrets: [String] { [agentPassword, stateToken, webPassword, wrongPassword, kafkaPassword] }
 
     static func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -86,7 +87,10 @@ import Testing
                 web_config_file: web-config.yml
                 poll_interval: 200ms
                 data_dir: ./data
-                source: {bootstrap_brokers: [{hostname: 127.0.0.1, port: 1}], request_timeout: 100ms}
+                source:
+                  bootstrap_brokers: [{hostname: 127.0.0.1, port: 1}]
+                  request_timeout: 100ms
+                  credentials: {sasl_mechanism: scram-512, sasl_username_env: KAFKA_USER, sasl_password_env: KAFKA_PASS}
                 destination: {bootstrap_brokers: [{hostname: 127.0.0.1, port: 1}], request_timeout: 100ms}
                 topic_mappings: [{source_topic: orders}]
                 proxy_metrics:
@@ -109,7 +113,8 @@ import Testing
             }
             return try await Self.running(
                 ["run", "--config", config.path, "--log-level", "debug", "--log-format", format],
-                environment: ["AGENT_USER": "scraper", "AGENT_PASS": Self.agentPassword, "STATE_TOKEN": Self.stateToken]
+                environment: ["AGENT_USER": "scraper", "AGENT_PASS": Self.agentPassword, "STATE_TOKEN": Self.stateToken,
+                              "KAFKA_USER": "exporterd", "KAFKA_PASS": Self.kafkaPassword]
             ) {
                 // Up once /healthz answers over TLS; then a few polls ran once the agent was asked twice.
                 let clock = ContinuousClock()
