@@ -335,7 +335,11 @@ def build():
         "Time since last successful poll", "Seconds since each cluster was last polled successfully.",
         "s", [_query("A", "time() - max by (cluster) (kafka_migration_last_poll_timestamp_seconds%s)" % job,
                      legend="{{cluster}}")], _pos(12, y, 12, 8)))
-    return d.build()
+    built = d.build()
+    # Stable ids in layout order, so links to a panel (`viewPanel=`) survive regeneration.
+    for number, panel in enumerate(built.panels, start=1):
+        panel.id_val = number
+    return built
 
 
 def render():

@@ -135,6 +135,12 @@ def test_topic_table_merges_instant_queries_by_topic(dashboard):
             "Active diagnostics", "Cutover ready"} <= renamed
 
 
+def test_panel_ids_are_unique(dashboard):
+    ids = [p.get("id") for p in generate._panels(dashboard)]
+    assert all(isinstance(i, int) and i > 0 for i in ids), ids
+    assert len(set(ids)) == len(ids), ids
+
+
 def test_panels_do_not_overlap(dashboard):
     taken = {}
     for panel in dashboard["panels"]:
