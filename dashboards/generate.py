@@ -8,7 +8,6 @@ Every query is filtered by the `job` variable, and by `topic` where the metric h
 """
 import json
 import os
-import re
 import sys
 
 from grafana_foundation_sdk.builders import bargauge, dashboard, prometheus, stat, table, timeseries
@@ -16,6 +15,7 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
+from grafana_foundation_sdk.models import prometheus as prometheus_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUTPUT = os.path.join(HERE, "exporterd-migration.json")
@@ -47,7 +47,7 @@ def _query(ref_id, expr, legend=None, instant=False, table_format=False):
     else:
         q = q.range()
     if table_format:
-        q = q.format(prometheus.prometheus.PromQueryFormat.TABLE)
+        q = q.format(prometheus_model.PromQueryFormat.TABLE)
     return q
 
 
