@@ -133,7 +133,7 @@ import Testing
                     "kafka_proxy_produced_records_total{topic=\"orders\"} 1\nkafka_proxy_produced_bytes_total{topic=\"orders\"} 10\n")))
             }
         }) { base in
-            let settings = ConnectionSettings(requestTimeout: .milliseconds(500))
+            let settings = ConnectionSettings(requestTimeout: .seconds(2))  // the healthy polls must fit in it on a loaded machine
             let clock = ManualTimeSource()
             let watch = MigrationWatch(
                 source: KafkaCluster(name: "source", bootstrapBrokers: [source.address], settings: settings, clock: clock, logger: logger),

@@ -39,7 +39,7 @@ import Testing
             }
         }) { base in
             let refused = [BrokerAddress(host: "127.0.0.1", port: 1)]
-            let proxy = ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .milliseconds(500))
+            let proxy = ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(5))
             let watch = MigrationWatch(
                 source: KafkaCluster(name: "source", bootstrapBrokers: refused, logger: logger),
                 destination: KafkaCluster(name: "destination", bootstrapBrokers: refused, logger: logger),

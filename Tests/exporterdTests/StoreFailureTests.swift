@@ -36,7 +36,7 @@ import Testing
                 source: KafkaCluster(name: "source", bootstrapBrokers: refused, logger: logger),
                 destination: KafkaCluster(name: "destination", bootstrapBrokers: refused, logger: logger),
                 selection: TopicSelection(mappings: [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")], regex: nil),
-                agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .milliseconds(500)), client: .shared),
+                agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(5)), client: .shared),
                 stateSource: MigrationStateSource(settings: MigrationStateSettings(location: .file(statePath)), client: .shared, environment: [:]),
                 accounting: MigrationAccounting(configuration: AccountingConfiguration()),
                 proxiedTotals: ProxiedCounterTotals(), logger: logger)
