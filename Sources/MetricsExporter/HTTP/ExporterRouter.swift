@@ -1,9 +1,10 @@
-/// The exporter's HTTP routes (CONTRACT §7) on a Hummingbird router: `/metrics`, `/healthz`,
-/// `/readyz`. Routes only read an `ExporterStateProvider`, so they are tested with
-/// `app.test(.router)` and a fixed snapshot, without a port or a poll loop.
+/// The exporter's HTTP routes (CONTRACT §7) on a Hummingbird router: the status page `/`,
+/// `/metrics`, `/healthz`, `/readyz`. Routes only read an `ExporterStateProvider`, so they are
+/// tested with `app.test(.router)` and a fixed snapshot, without a port or a poll loop.
 /// The JSON API (`/api/v1/*`, `API/APIRoutes.swift`) reads stored events through a
-/// `MigrationEventSource` and live ones from an `EventBroadcaster`. The status page will be
-/// added here as a further group.
+/// `MigrationEventSource` and live ones from an `EventBroadcaster`. Every GET route also
+/// answers HEAD; another method on a known path gets 405 (`MethodNotAllowed`).
+import Foundation
 import Hummingbird
 
 /// - Parameters:
@@ -18,12 +19,48 @@ public func buildRouter(
     heartbeatInterval: Duration = .seconds(15),
     users: BasicAuthUsers? = nil
 ) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let users { router.add(middleware: BasicAuthGate(users: users)) }
+    // After the gate: without credentials a client learns nothing about which paths exist.
+    router.add(middleware: MethodNotAllowed(paths: servedPaths))
+    addStatusPageRoute(to: router, state: state, events: events)
     addMetricsRoute(to: router, state: state)
     addHealthRoutes(to: router, state: state)
     addAPIRoutes(to: router, state: state, events: events, broadcaster: broadcaster, heartbeatInterval: heartbeatInterval)
     return router
+}
+
+/// Every path `buildRouter` serves, all with GET and HEAD only.
+let servedPaths: Set<String> = ["/", "/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/events", "/api/v1/events/stream"]
+
+/// `GET /`: the status page from the latest snapshot and the latest stored events. A store
+/// that cannot be read leaves the events list empty rather than failing the page: the
+/// migration state is what an operator opens it for.
+func addStatusPageRoute(to router: Router<BasicRequestContext>, state: some ExporterStateProvider, events: any MigrationEventSource) {
+    router.get("/") { _, _ -> Response in
+        let snapshot = state.latestSnapshot()
+        let latest = (try? await latestEvents(events, storedCount: snapshot.eventCounts.values.reduce(0, +))) ?? []
+        let page = StatusPage.render(snapshot: snapshot, events: latest, now: Date())
+        return Response(
+            status: .ok, headers: [.contentType: StatusPage.contentType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
+}
+
+/// The newest `StatusPage.eventCount` events. seq runs from 1 without gaps and the snapshot
+/// counts every stored event, so they start right after `storedCount - eventCount`; events
+/// committed after the snapshot was taken are read on by pages, a bounded number of them.
+func latestEvents(_ source: any MigrationEventSource, storedCount: Int64) async throws -> [EventPayload] {
+    let limit = StatusPage.eventCount
+    var after = max(0, storedCount - Int64(limit))
+    var latest: [EventPayload] = []
+    for _ in 0..<50 {
+        let page = try await source.events(after: after, topic: nil, limit: limit)
+        latest = Array((latest + page).suffix(limit))
+        guard page.count == limit, let last = page.last else { break }
+        after = last.seq
+    }
+    return latest
 }
 
 /// `GET /metrics`: the latest snapshot rendered, gzip-compressed when the client asks.
