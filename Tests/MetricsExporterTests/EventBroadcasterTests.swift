@@ -31,7 +31,8 @@ import Testing
             // The slow one is dropped at the event that does not fit, not later.
             #expect(broadcaster.subscriberCount == (seq <= 4 ? 2 : 1))
         }
-        #expect(longestPublish < .milliseconds(100))
+        // A publish that waited for the slow subscriber would wait until the end of the test.
+        #expect(longestPublish < .seconds(5))
         // The slow stream ends after the four it held: no gap, the client resumes after 4.
         #expect(await Array(slow.stream).map(\.seq) == [1, 2, 3, 4])
         // The fast one is still live.

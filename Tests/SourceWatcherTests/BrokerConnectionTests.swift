@@ -98,7 +98,7 @@ import SourceWatcherTestSupport
             let elapsed = clock.now - started
             #expect(error == .requestTimedOut(broker: broker.address, api: .metadata, timeout: .milliseconds(300)))
             #expect(elapsed >= .milliseconds(290))
-            #expect(elapsed < .milliseconds(800))
+            #expect(elapsed < .seconds(10), "a hung request costs its timeout, not a hang")
             #expect(!first.isActive)
 
             broker.clearScript(.metadata)
@@ -172,12 +172,15 @@ import SourceWatcherTestSupport
             let connection = try await BrokerConnection.connect(to: broker.address, settings: Self.settings)
             let error = await #expect(throws: KafkaClientError.self) { try await connection.send(MetadataRequest(topics: [])) }
             #expect(error == .connectionClosed(broker: broker.address))
-            // A request on the dead connection fails at once instead of waiting for its deadline.
+            // A request on the dead connection fails at once instead of waiting for its deadline
+            // (a long one here, so that waiting for it could not pass for "at once").
             let clock = ContinuousClock()
             let started = clock.now
-            let again = await #expect(throws: KafkaClientError.self) { try await connection.send(MetadataRequest(topics: [])) }
+            let again = await #expect(throws: KafkaClientError.self) {
+                try await connection.send(MetadataRequest(topics: []), timeout: .seconds(60))
+            }
             #expect(again == .connectionClosed(broker: broker.address))
-            #expect(clock.now - started < .milliseconds(200))
+            #expect(clock.now - started < .seconds(10))
             #expect(!connection.isActive)
         }
     }
