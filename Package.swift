@@ -131,6 +131,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),  // local agents / state endpoint
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),  // web-config hashes made in tests
                 .product(name: "HummingbirdTLS", package: "hummingbird"),  // https agents and state endpoint
+                .product(name: "HummingbirdCore", package: "hummingbird"),  // HTTPServerBuilder for the local test servers
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // a real client through TLS
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),  // slow raw-socket clients

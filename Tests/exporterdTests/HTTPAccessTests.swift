@@ -18,31 +18,11 @@ func withLocalHTTPSServer<T: Sendable>(
     _ configure: (Router<BasicRequestContext>) -> Void,
     _ body: (_ baseURL: String) async throws -> T
 ) async throws -> T {
-    let router = Router()
-    configure(router)
-    var logger = Logger(label: "local-https-server")
-    logger.logLevel = .critical
     let tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCert.path).map { .certificate($0) },
         privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKey.path, format: .pem)))
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router,
-        server: try .tls(.http1(), tlsConfiguration: tls),
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
-        },
-        logger: logger)
-    let server = Task { try await app.run() }
-    defer { server.cancel() }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next(), port > 0 else { throw LocalHTTPServerFailed() }
-    let result = try await body("https://localhost:\(port)")
-    server.cancel()
-    _ = await server.result
-    return result
+    return try await withLocalServer(
+        server: try .tls(.http1(), tlsConfiguration: tls), baseURL: { "https://localhost:\($0)" }, configure, body)
 }
 
 @Suite struct HTTPAccessTests {

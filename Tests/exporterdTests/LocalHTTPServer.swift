@@ -3,12 +3,24 @@
 /// every handler still running (a handler that stalls does so with `Task.sleep`).
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Testing
 
 struct LocalHTTPServerFailed: Error {}
 
 func withLocalHTTPServer<T: Sendable>(
+    _ configure: (Router<BasicRequestContext>) -> Void,
+    _ body: (_ baseURL: String) async throws -> T
+) async throws -> T {
+    try await withLocalServer(server: .http1(), baseURL: { "http://127.0.0.1:\($0)" }, configure, body)
+}
+
+/// The server of `withLocalHTTPServer` with any `server` (plain or TLS); `baseURL` makes the
+/// URL `body` gets from the port the server bound.
+func withLocalServer<T: Sendable>(
+    server: HTTPServerBuilder,
+    baseURL: (Int) -> String,
     _ configure: (Router<BasicRequestContext>) -> Void,
     _ body: (_ baseURL: String) async throws -> T
 ) async throws -> T {
@@ -19,19 +31,20 @@ func withLocalHTTPServer<T: Sendable>(
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let app = Application(
         router: router,
+        server: server,
         configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         },
         logger: logger)
-    let server = Task { try await app.run() }
-    defer { server.cancel() }
+    let task = Task { try await app.run() }
+    defer { task.cancel() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next(), port > 0 else { throw LocalHTTPServerFailed() }
-    let result = try await body("http://127.0.0.1:\(port)")
-    server.cancel()
-    _ = await server.result
+    let result = try await body(baseURL(port))
+    task.cancel()
+    _ = await task.result
     return result
 }
 
