@@ -53,7 +53,7 @@ import Testing
         #expect(config.pollInterval == .seconds(5))
         #expect(config.dataDirectory == "/etc/exporterd/exporterd-data")
         #expect(config.source?.bootstrapBrokers == [BrokerAddress(host: "localhost", port: 9092)])
-        #expect(config.source?.credentials?.saslMechanism == .scram512)
+        #expect(config.source?.credentials?.saslMechanism == .scramSHA512)
         #expect(config.source?.credentials?.useTLS == true)
         #expect(config.destination?.bootstrapBrokers == [BrokerAddress(host: "localhost", port: 9093)])
         #expect(config.topicMappings == [TopicMapping(sourceTopic: "orders", destinationTopic: "orders"),
@@ -158,7 +158,7 @@ import Testing
             path: directory.appendingPathComponent("exporterd.yaml").path,
             environment: ["ORBIT_SASL_USERNAME": "u", "ORBIT_SASL_PASSWORD": "p"])
         #expect(config.source?.bootstrapBrokers == [BrokerAddress(host: "kafka-1", port: 9092)])
-        #expect(config.source?.credentials?.saslMechanism == .scram512)
+        #expect(config.source?.credentials?.saslMechanism == .scramSHA512)
         #expect(config.topicMappings == [TopicMapping(sourceTopic: "audit", destinationTopic: "audit-kept"),
                                          TopicMapping(sourceTopic: "orders", destinationTopic: "orders-v2")])
     }

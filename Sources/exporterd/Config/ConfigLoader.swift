@@ -136,7 +136,7 @@ enum ConfigLoader {
     static func credentials(_ node: inout ConfigNode, strict: Bool = true) throws(ConfigError) -> Credentials? {
         guard node.isPresent else { return nil }
         var credentials = Credentials()
-        credentials.saslMechanism = try node.child("sasl_mechanism").oneOf(["plain": .plain, "scram-256": .scram256, "scram-512": .scram512])
+        credentials.saslMechanism = try node.child("sasl_mechanism").oneOf(["plain": SaslMechanism.plain, "scram-256": .scramSHA256, "scram-512": .scramSHA512])
         credentials.saslUsernameEnv = try node.child("sasl_username_env").string()
         credentials.saslPasswordEnv = try node.child("sasl_password_env").string()
         credentials.useTLS = try node.child("use_tls").bool() ?? false

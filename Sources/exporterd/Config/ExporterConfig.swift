@@ -41,13 +41,9 @@ struct ClusterSettings: Equatable {
     }
 }
 
-enum SASLMechanism: String, Equatable {
-    case plain, scram256 = "scram-256", scram512 = "scram-512"
-}
-
 /// Orbit's `source_cluster_credentials` shape: names of env vars, never the secrets.
 struct Credentials: Equatable {
-    var saslMechanism: SASLMechanism?
+    var saslMechanism: SaslMechanism?
     var saslUsernameEnv: String?
     var saslPasswordEnv: String?
     var useTLS = false

@@ -3,16 +3,6 @@
 /// prints a secret: errors name the key and the variable, never its value.
 import SourceWatcher
 
-extension SASLMechanism {
-    var wireMechanism: SaslMechanism {
-        switch self {
-        case .plain: .plain
-        case .scram256: .scramSHA256
-        case .scram512: .scramSHA512
-        }
-    }
-}
-
 extension ClusterSettings {
     /// The SASL settings for `cluster` ("source" / "destination"), nil when it uses none.
     /// An env var that is unset or empty is a config error naming the key and the variable.
@@ -28,7 +18,7 @@ extension ClusterSettings {
         }
         let username = try secret("sasl_username_env", credentials.saslUsernameEnv)
         let password = try secret("sasl_password_env", credentials.saslPasswordEnv)
-        return SaslSettings(cluster: cluster, mechanism: mechanism.wireMechanism, username: username, password: password)
+        return SaslSettings(cluster: cluster, mechanism: mechanism, username: username, password: password)
     }
 
     /// How `KafkaCluster` connects to this cluster, credentials resolved.
