@@ -67,7 +67,8 @@ struct ConfigCheck {
         }
         if let stateSource, let state {
             results += StateSourceCheck.results(state, location: Self.shown(stateSource.settings.location), watched: watched)
-            if let agentPages, let watched, case .success(let document) = state {
+            // Only when every agent answered: a page that is missing proves nothing about its topics.
+            if let agentPages, agentPages.allAnswered, let watched, case .success(let document) = state {
                 results += StateSourceCheck.proxiedButUncounted(
                     document, watched: watched, onNoPage: AgentCheck.topicsOnNoPage(agentPages, watched: watched))
             }
