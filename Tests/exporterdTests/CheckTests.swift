@@ -301,4 +301,45 @@ import Testing
             _ = try await Self.check(config)
         }
     }
+
+    /// The agents are scraped with the configured credentials (the page answers only to them),
+    /// and the secret appears in no line, text or JSON.
+    @Test func agentCredentialsAreSentAndNeverShown() async throws {
+        let lab = try await Lab.start()
+        defer { Task { await lab.stop() } }
+        let secret = "s3cr3t-agent-token"
+        let (report, base) = try await withLocalHTTPServer({ router in
+            router.get("/metrics") { request, _ in
+                guard request.headers[.authorization] == "Bearer \(secret)" else { return Response(status: .unauthorized) }
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: Self.fullPage)))
+            }
+            router.get("/other") { _, _ in Response(status: .unauthorized) }
+        }) { base in
+            var config = lab.config(agents: [base + "/metrics", base + "/other"])
+            config.proxyMetrics?.bearerTokenEnv = "CHECK_AGENT_TOKEN"
+            var logger = Logger(label: "check-test")
+            logger.logLevel = .critical
+            let check = ConfigCheck(config: config, configPath: "exporterd.yaml", environment: ["CHECK_AGENT_TOKEN": secret], logger: logger)
+            return (try await check.run(), base)
+        }
+        #expect(outcome(report, "agent \(base)/metrics")?.outcome == .pass)
+        #expect(outcome(report, "agent \(base)/other") == .fail("agent \(base)/other", "HTTP 401"))
+        #expect(!report.text().contains(secret))
+        #expect(try !report.json().contains(secret))
+    }
+
+    /// topics_regex is expanded against the source's topic list; what it adds is matched like a mapping.
+    @Test func regexTopicsAreMatchedToo() async throws {
+        let lab = try await Lab.start()
+        defer { Task { await lab.stop() } }
+        let report = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
+            var config = lab.config(agents: [base + "/metrics"])
+            config.topicMappings = [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")]
+            config.topicsRegex = "pay.*"
+            return try await Self.check(config)
+        }
+        #expect(outcome(report, "topics_regex") == .pass("topics_regex", "\"pay.*\" matches 1 source topic"))
+        #expect(outcome(report, "topic payments → payments") == .fail("topic payments → payments", "not on the destination cluster"))
+        #expect(outcome(report, "topic orders → orders")?.outcome == .pass)
+    }
 }
