@@ -53,10 +53,12 @@ import Testing
             return Lab(source: source, destination: destination, directory: directory)
         }
 
-        func config(agents: [String], requestTimeout: Duration = .seconds(5)) -> ExporterConfig {
+        /// Generous timeouts for what should answer (the suite runs tests in parallel on a busy
+        /// machine); a test shortens only the one meant to run out.
+        func config(agents: [String], destinationTimeout: Duration = .seconds(5)) -> ExporterConfig {
             var config = ExporterConfig()
-            config.source = ClusterSettings(bootstrapBrokers: [source.address], requestTimeout: requestTimeout)
-            config.destination = ClusterSettings(bootstrapBrokers: [destination.address], requestTimeout: requestTimeout)
+            config.source = ClusterSettings(bootstrapBrokers: [source.address], requestTimeout: .seconds(5))
+            config.destination = ClusterSettings(bootstrapBrokers: [destination.address], requestTimeout: destinationTimeout)
             config.topicMappings = [TopicMapping(sourceTopic: "orders", destinationTopic: "orders"),
                                     TopicMapping(sourceTopic: "payments", destinationTopic: "payments.v2")]
             config.proxyMetrics = ProxyMetricsSettings(targets: agents, timeout: .seconds(5))
@@ -113,7 +115,9 @@ import Testing
         defer { Task { await lab.stop() } }
         let report = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
             var config = lab.config(agents: [base + "/metrics", refusedURL + "/metrics"])
-            config.proxyMetrics?.timeout = .milliseconds(300)
+            // The client retries a refused connect until the timeout: short, but not so short
+            // that the answering agent misses it on a busy machine.
+            config.proxyMetrics?.timeout = .seconds(2)
             return try await Self.check(config)
         }
         let down = try #require(outcome(report, "agent \(refusedURL)/metrics"))
@@ -236,7 +240,7 @@ import Testing
         defer { Task { await lab.stop() } }
         lab.destination.script(.apiVersions) { _, _ in .hang }
         let result = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
-            let config = lab.config(agents: [base + "/metrics"], requestTimeout: .milliseconds(300))
+            let config = lab.config(agents: [base + "/metrics"], destinationTimeout: .milliseconds(300))
             return await timed(limit: .seconds(20)) { try? await Self.check(config) }
         }
         let report = try #require(result.value ?? nil)
@@ -249,22 +253,23 @@ import Testing
         #expect(report.exitCode == 1)
     }
 
-    /// A broker from the metadata that does not answer fails its own line; the others pass.
-    @Test func unansweringBrokerOfTheMetadataFailsItsLine() async throws {
+    /// A broker from the metadata that is down fails its own line; the others pass. (A silent
+    /// one runs into the same per-step deadline as the silent bootstrap above.)
+    @Test func brokerOfTheMetadataThatIsDownFailsItsLine() async throws {
         let lab = try await Lab.start()
         defer { Task { await lab.stop() } }
         let second = try await FakeKafkaBroker.start(nodeID: 2, layout: lab.source.layout, advertised: Self.fullKafka)
-        second.script(.apiVersions) { _, _ in .hang }
-        defer { Task { await second.stop() } }
+        await second.stop()  // still in the metadata, refusing connections
         let result = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
-            let config = lab.config(agents: [base + "/metrics"], requestTimeout: .milliseconds(300))
+            let config = lab.config(agents: [base + "/metrics"])
             return await timed(limit: .seconds(20)) { try? await Self.check(config) }
         }
         let report = try #require(result.value ?? nil)
         #expect(outcome(report, "source cluster")?.detail.contains("2 brokers") == true)
         #expect(outcome(report, "source broker 1 \(lab.source.address)")?.outcome == .pass)
-        #expect(outcome(report, "source broker 2 \(second.address)")
-            == .fail("source broker 2 \(second.address)", "ApiVersions request to \(second.address) timed out after 300 ms"))
+        let down = try #require(outcome(report, "source broker 2 \(second.address)"))
+        #expect(down.outcome == .fail)
+        #expect(down.detail.hasPrefix("cannot connect to \(second.address): "), "\(down.detail)")
         #expect(report.exitCode == 1)
     }
 
@@ -273,7 +278,7 @@ import Testing
         let lab = try await Lab.start()
         defer { Task { await lab.stop() } }
         let report = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
-            var config = lab.config(agents: [base + "/metrics"], requestTimeout: .milliseconds(300))
+            var config = lab.config(agents: [base + "/metrics"], destinationTimeout: .milliseconds(300))
             let port = try #require(Int(base.split(separator: ":").last ?? ""))
             config.destination?.bootstrapBrokers = [BrokerAddress(host: "127.0.0.1", port: port)]
             let pointed = config
