@@ -299,6 +299,14 @@ import Testing
         #expect(report.exitCode == 0)
     }
 
+    /// What `run` refuses at start-up, check refuses too (exit 2), before connecting anywhere.
+    @Test func unreadableWebCertificateIsAConfigError() async throws {
+        var config = ExporterConfig()
+        config.web = WebConfig(file: "/nonexistent/web-config.yml",
+                               tls: .init(certFile: "/nonexistent/cert.pem", keyFile: "/nonexistent/key.pem"))
+        await #expect(throws: ConfigError.self) { _ = try await Self.check(config) }
+    }
+
     @Test func unsetCredentialVariableIsAConfigError() async throws {
         var config = ExporterConfig()
         config.proxyMetrics = ProxyMetricsSettings(targets: ["http://127.0.0.1:1/metrics"], bearerTokenEnv: "CHECK_TEST_TOKEN")

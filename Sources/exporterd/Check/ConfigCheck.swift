@@ -19,6 +19,8 @@ struct ConfigCheck {
     /// Runs every check. Throws only a config error found while resolving credentials (an env
     /// var that is unset or unusable), which the command reports with exit 2.
     func run() async throws(ConfigError) -> CheckReport {
+        // What `run` reads at start-up beyond the file: the web server's certificates and keys.
+        _ = try config.web?.serverOptions()
         var results = [configResult()]
         // Credentials first, for every section: a config error is reported before anything connects.
         let sourceCluster = try config.source.map { settings throws(ConfigError) in
