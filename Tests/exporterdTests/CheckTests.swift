@@ -355,4 +355,52 @@ import Testing
         #expect(outcome(report, "topic payments → payments") == .fail("topic payments → payments", "not on the destination cluster"))
         #expect(outcome(report, "topic orders → orders")?.outcome == .pass)
     }
+
+    /// https agent and state URL behind a private CA and bearer tokens, all from env: both read
+    /// (the CA and tokens reach the requests), neither secret in the output. The same agent
+    /// without the CA fails its line.
+    @Test func httpsAgentAndStateURLWithTheConfiguredCAAndTokens() async throws {
+        let lab = try await Lab.start()
+        defer { Task { await lab.stop() } }
+        let pki = try TestCertificates.make()
+        let (agentToken, stateToken) = ("agent-\(UUID().uuidString)", "state-\(UUID().uuidString)")
+        let ca = try pki.text(pki.caCert)
+        let state = #"{"topics": [{"topic": "orders", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}, {"topic": "payments", "state": "COMPLETE", "since": "2026-11-24T09:00:00Z"}]}"#
+        let (trusted, untrusted) = try await withLocalHTTPSServer(pki, { router in
+            router.get("/metrics") { request, _ in
+                guard request.headers[.authorization] == "Bearer \(agentToken)" else { return Response(status: .unauthorized) }
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: Self.fullPage)))
+            }
+            router.get("/status") { request, _ in
+                guard request.headers[.authorization] == "Bearer \(stateToken)" else { return Response(status: .unauthorized) }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: state)))
+            }
+        }) { base in
+            var config = lab.config(agents: [base + "/metrics"])
+            config.proxyMetrics?.bearerTokenEnv = "AGENT_TOKEN"
+            config.proxyMetrics?.tlsCACertEnv = "AGENT_CA"
+            var stateSettings = MigrationStateSettings(location: .url(base + "/status", bearerTokenEnv: "STATE_TOKEN"))
+            stateSettings.tlsCACertEnv = "STATE_CA"
+            config.migrationState = stateSettings
+            var logger = Logger(label: "check-test")
+            logger.logLevel = .critical
+            let environment = ["AGENT_TOKEN": agentToken, "AGENT_CA": ca, "STATE_TOKEN": stateToken, "STATE_CA": ca]
+            let trusted = try await ConfigCheck(config: config, configPath: "exporterd.yaml", environment: environment, logger: logger).run()
+            config.proxyMetrics?.tlsCACertEnv = nil
+            config.proxyMetrics?.timeout = .seconds(2)
+            let untrusted = try await ConfigCheck(config: config, configPath: "exporterd.yaml", environment: environment, logger: logger).run()
+            return (trusted, untrusted)
+        }
+        #expect(trusted.results.allSatisfy { $0.outcome == .pass }, "\(trusted.text())")
+        #expect(trusted.results.contains { $0.name.hasPrefix("migration state https://localhost:") && $0.detail == "read; 2 topics (1 PROXY, 1 COMPLETE)" })
+        let agent = try #require(untrusted.results.first { $0.name.hasPrefix("agent https://localhost:") })
+        #expect(agent.outcome == .fail)
+        #expect(agent.detail.hasPrefix("unreachable: "), "\(agent.detail)")
+        for report in [trusted, untrusted] {
+            for secret in [agentToken, stateToken] {
+                #expect(!report.text().contains(secret))
+                #expect(try !report.json().contains(secret))
+            }
+        }
+    }
 }
