@@ -1,0 +1,111 @@
+"""The status page (`GET /`) in headless Chromium (issue 10), served by an exporterd that
+watches a lab on private brokers with a topic in every state: screenshots at desktop and
+phone width in the test's tmp dir, every watched topic with its state in the DOM, a state
+change written to the state file shown on the open page without a reload, and no console
+errors. Needs EXPORTERD_BIN and Debian's chromium; skipped without them."""
+import os
+import sys
+import time
+
+import pytest
+
+import headless_chromium
+from exporter_lab import ExporterLab, free_port, wait_for
+from private_brokers import SCRIPTS, create_topics, private_lab  # noqa: F401
+
+STATES = {"orders": "PROXY", "payments.eu": "MIGRATING", "audit": "COMPLETE", "clicks": "REJECT"}
+
+BADGES = """(function(){var out={};document.querySelectorAll('#topics tbody tr[data-topic]').forEach(function(r){
+out[r.getAttribute('data-topic')]=r.querySelector('.badge').textContent.trim();});return out;})()"""
+
+
+@pytest.fixture(scope="module")
+def page_lab(private_lab, tmp_path_factory):
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    if headless_chromium.browser_binary() is None:
+        pytest.skip("chromium is not installed (scripts/lab install)")
+    tmp = tmp_path_factory.mktemp("status-page")
+    lab = ExporterLab({"source": private_lab["source"], "destination": private_lab["destination"],
+                       "exporterd": binary, "python": sys.executable}, tmp)
+    topics = list(STATES)
+    try:
+        for cluster in ("source", "destination"):
+            create_topics(private_lab[cluster], *("%s:2" % t for t in topics))
+        for topic, state in STATES.items():
+            if state != "REJECT":
+                lab.set_state(topic, "PROXY" if state == "MIGRATING" else state)
+        lab.start_replicator(free_port(), topics)
+        agent_port = free_port()
+        lab.start("agent", [sys.executable, os.path.join(SCRIPTS, "proxy_agent.py"), "--bootstrap", private_lab["source"],
+                            "--destination-bootstrap", private_lab["destination"], "--state-file", str(tmp / "state.json"),
+                            "--listen", "127.0.0.1:%d" % agent_port, "--publish-delay-max", "1.9",
+                            "--topic", "orders:4", "--topic", "payments.eu:1", "--topic", "audit:1"])
+        wait_for(lambda: lab._answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
+        lab.start("legacy", [sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
+                             private_lab["source"], "--topic", "clicks", "--rate", "1", "--value-prefix", "legacy"])
+        lab.write_config(topics, [agent_port])
+        lab.start_exporterd()
+        # payments.eu goes PROXY -> MIGRATING while exporterd watches: an event for the feed.
+        lab.set_state("payments.eu", "MIGRATING")
+        wait_for(lambda: lab.value("kafka_migration_topic_state", topic="payments.eu", state="MIGRATING") == 1, 15,
+                 message="payments.eu MIGRATING")
+        wait_for(lambda: (lab.value("kafka_migration_proxied_records_total", topic="orders") or 0) > 0, 20,
+                 message="proxied records")
+        yield lab
+    finally:
+        lab.close()
+
+
+def test_status_page_desktop_live_update(page_lab, tmp_path):
+    url = "http://127.0.0.1:%d/" % page_lab.port
+    page = headless_chromium.open(url, 1280, 800)
+    try:
+        page.wait_for("document.querySelectorAll('#topics tbody tr').length === %d" % len(STATES), 10)
+        path = page.screenshot(str(tmp_path / "status-page-desktop.png"))
+        page.screenshot(str(tmp_path / "status-page-desktop-full.png"), full_page=True)
+        print("desktop screenshot: %s" % path)
+        assert page.evaluate(BADGES) == STATES
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # The summary bar counts one topic per state.
+        tiles = page.evaluate("Array.prototype.map.call(document.querySelectorAll('.summary .tile'),"
+                              "function(t){return t.textContent.replace(/\\s+/g,' ').trim();})")
+        assert sorted(tiles) == sorted("1 %s" % s for s in STATES.values()), tiles
+        # The page listens to the event stream.
+        page.wait_for("performance.getEntriesByType('resource').some(function(e){"
+                      "return e.name.indexOf('/api/v1/events/stream') >= 0;})", 10)
+
+        # A state change in the state file shows on the open page, without a reload.
+        page.evaluate("window.__sameDocument = true")
+        changed = time.monotonic()
+        page_lab.set_state("orders", "MIGRATING")
+        page.wait_for("(%s)['orders'] === 'MIGRATING'" % BADGES, 30)
+        print("the open page showed orders MIGRATING %.1f s after the state file changed" % (time.monotonic() - changed))
+        assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
+        assert page.evaluate(BADGES) == dict(STATES, orders="MIGRATING")
+        assert "INITIATED" in page.evaluate("document.querySelector('.events').textContent")
+        assert page.console_errors() == []
+    finally:
+        page.close()
+
+
+def test_status_page_phone_width(page_lab, tmp_path):
+    page = headless_chromium.open("http://127.0.0.1:%d/" % page_lab.port, 390, 844)
+    try:
+        page.wait_for("document.querySelectorAll('#topics tbody tr').length === %d" % len(STATES), 10)
+        path = page.screenshot(str(tmp_path / "status-page-phone.png"))
+        page.screenshot(str(tmp_path / "status-page-phone-full.png"), full_page=True)
+        print("phone screenshot: %s" % path)
+        assert page.evaluate("window.innerWidth") == 390
+        # Nothing wider than the phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
+            page.evaluate("document.documentElement.scrollWidth")
+        badges = page.evaluate(BADGES)
+        assert set(badges) == set(STATES)
+        # Each row is a card whose cells carry their column name.
+        assert page.evaluate("getComputedStyle(document.querySelector('#topics thead')).display") == "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('#topics td'), '::before').content") == '"Topic"'
+        assert page.console_errors() == []
+    finally:
+        page.close()
