@@ -4,6 +4,7 @@ phone width in the test's tmp dir, every watched topic with its state in the DOM
 change written to the state file shown on the open page without a reload, and no console
 errors. Needs EXPORTERD_BIN and Debian's chromium; skipped without them."""
 import os
+import subprocess
 import sys
 import time
 
@@ -13,7 +14,9 @@ import headless_chromium
 from exporter_lab import ExporterLab, free_port, wait_for
 from private_brokers import SCRIPTS, create_topics, private_lab  # noqa: F401
 
-STATES = {"orders": "PROXY", "payments.eu": "MIGRATING", "audit": "COMPLETE", "clicks": "REJECT"}
+STATES = {"orders": "PROXY", "payments.us": "PROXY", "payments.eu": "MIGRATING", "audit": "COMPLETE", "clicks": "REJECT"}
+# Direct writes exporterd must show: to a PROXY topic (unproxied) and to a COMPLETE one (post-migration).
+DIRECT_WRITES = {"payments.us": 6, "audit": 5}
 
 BADGES = """(function(){var out={};document.querySelectorAll('#topics tbody tr[data-topic]').forEach(function(r){
 out[r.getAttribute('data-topic')]=r.querySelector('.badge').textContent.trim();});return out;})()"""
@@ -41,7 +44,8 @@ def page_lab(private_lab, tmp_path_factory):
         lab.start("agent", [sys.executable, os.path.join(SCRIPTS, "proxy_agent.py"), "--bootstrap", private_lab["source"],
                             "--destination-bootstrap", private_lab["destination"], "--state-file", str(tmp / "state.json"),
                             "--listen", "127.0.0.1:%d" % agent_port, "--publish-delay-max", "1.9",
-                            "--topic", "orders:4", "--topic", "payments.eu:1", "--topic", "audit:1"])
+                            "--topic", "orders:4", "--topic", "payments.us:0.5", "--topic", "payments.eu:1",
+                            "--topic", "audit:1"])
         wait_for(lambda: lab._answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
         lab.start("legacy", [sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
                              private_lab["source"], "--topic", "clicks", "--rate", "1", "--value-prefix", "legacy"])
@@ -53,6 +57,13 @@ def page_lab(private_lab, tmp_path_factory):
                  message="payments.eu MIGRATING")
         wait_for(lambda: (lab.value("kafka_migration_proxied_records_total", topic="orders") or 0) > 0, 20,
                  message="proxied records")
+        for topic, count in DIRECT_WRITES.items():
+            subprocess.run([sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
+                            private_lab["source"], "--topic", topic, "--count", str(count)], check=True, capture_output=True)
+        wait_for(lambda: lab.value("kafka_migration_post_migration_source_records_total", topic="audit") == 5, 30,
+                 message="post-migration writes counted")
+        wait_for(lambda: (lab.value("kafka_migration_unproxied_source_records_total", topic="payments.us") or 0) > 0, 30,
+                 message="unproxied writes counted")
         yield lab
     finally:
         lab.close()
@@ -71,10 +82,17 @@ def test_status_page_desktop_live_update(page_lab, tmp_path):
         # The summary bar counts one topic per state.
         tiles = page.evaluate("Array.prototype.map.call(document.querySelectorAll('.summary .tile'),"
                               "function(t){return t.textContent.replace(/\\s+/g,' ').trim();})")
-        assert sorted(tiles) == sorted("1 %s" % s for s in STATES.values()), tiles
-        # The page listens to the event stream.
-        page.wait_for("performance.getEntriesByType('resource').some(function(e){"
-                      "return e.name.indexOf('/api/v1/events/stream') >= 0;})", 10)
+        counts = {s: list(STATES.values()).count(s) for s in ("REJECT", "PROXY", "MIGRATING", "COMPLETE")}
+        assert sorted(tiles) == sorted("%d %s" % (n, s) for s, n in counts.items()), tiles
+        # The direct writes show as counts and diagnostics on their rows, and nowhere else.
+        diagnostics = page.evaluate("""(function(){var out={};document.querySelectorAll('#topics tbody tr').forEach(function(r){
+            out[r.getAttribute('data-topic')]=Array.prototype.map.call(r.querySelectorAll('.diag'),function(d){return d.textContent;});});
+            return out;})()""")
+        assert diagnostics == {"orders": [], "payments.us": ["unproxied_source_writes"], "payments.eu": [],
+                               "audit": ["post_migration_source_writes"], "clicks": []}, diagnostics
+        # The page listens to the event stream, and fetches nothing from elsewhere (air-gapped).
+        wait_for(lambda: url + "api/v1/events/stream" in page.requests(), 10, 0.2, "the page opens the event stream")
+        assert all(u.startswith((url, "data:")) for u in page.requests()), page.requests()
 
         # A state change in the state file shows on the open page, without a reload.
         page.evaluate("window.__sameDocument = true")
@@ -85,6 +103,7 @@ def test_status_page_desktop_live_update(page_lab, tmp_path):
         assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
         assert page.evaluate(BADGES) == dict(STATES, orders="MIGRATING")
         assert "INITIATED" in page.evaluate("document.querySelector('.events').textContent")
+        page.screenshot(str(tmp_path / "status-page-desktop-after-update.png"))
         assert page.console_errors() == []
     finally:
         page.close()
