@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from exporter_lab import ExporterLab, free_port, wait_for
+from exporter_lab import ExporterLab, free_port, http, wait_for
 from private_brokers import SCRIPTS, create_topics, private_lab  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,6 +36,13 @@ sys.path.insert(0, os.path.join(ROOT, "dashboards"))
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 UNPROXIED_ALERT = "KafkaMigrationUnproxiedSourceWrites"
 ROGUE_RECORDS = 10
+
+
+def answers(url):
+    try:
+        return http("GET", url, timeout=2)[0] == 200
+    except OSError:
+        return False
 
 
 class Webhook:
@@ -166,7 +173,7 @@ def alerting_lab(private_lab, tmp_path_factory):
                  "--topic", "%s:5" % topics["clean"], "--topic", "%s:2" % topics["migrating"],
                  "--topic", "%s:2" % topics["complete"]] + sum((["--topic", "%s:1" % t] for t in topics["rogue"]), [])
         lab.start("agent", agent)
-        wait_for(lambda: lab._answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
+        wait_for(lambda: answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
         lab.start("legacy", [sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
                              private_lab["source"], "--topic", topics["reject"], "--rate", "2",
                              "--value-prefix", "legacy"])
@@ -190,7 +197,7 @@ def alerting_lab(private_lab, tmp_path_factory):
         lab.start("alertmanager", [ALERTMANAGER, "--config.file=%s" % (tmp / "alertmanager.yml"),
                                    "--storage.path=%s" % (tmp / "alertmanager-data"),
                                    "--web.listen-address=127.0.0.1:%d" % am_port, "--cluster.listen-address="])
-        wait_for(lambda: lab._answers("http://127.0.0.1:%d/-/ready" % am_port), 30, message="alertmanager ready")
+        wait_for(lambda: answers("http://127.0.0.1:%d/-/ready" % am_port), 30, message="alertmanager ready")
         (tmp / "prometheus.yml").write_text("\n".join([
             "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}",
             "rule_files: [%s]" % json.dumps(RULES),
@@ -203,7 +210,7 @@ def alerting_lab(private_lab, tmp_path_factory):
         lab.start("prometheus", ["prometheus", "--config.file=%s" % (tmp / "prometheus.yml"),
                                  "--storage.tsdb.path=%s" % (tmp / "prometheus-data"),
                                  "--web.listen-address=127.0.0.1:%d" % prom_port])
-        wait_for(lambda: lab._answers("http://127.0.0.1:%d/-/ready" % prom_port), 30, message="prometheus ready")
+        wait_for(lambda: answers("http://127.0.0.1:%d/-/ready" % prom_port), 30, message="prometheus ready")
         prometheus = Prometheus(prom_port)
         wait_for(lambda: values(prometheus.query('up{job="exporterd"}')) == [1.0], 30, message="exporterd scraped")
 

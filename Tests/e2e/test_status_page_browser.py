@@ -11,7 +11,7 @@ import time
 import pytest
 
 import headless_chromium
-from exporter_lab import ExporterLab, free_port, wait_for
+from exporter_lab import ExporterLab, free_port, http, wait_for
 from private_brokers import SCRIPTS, create_topics, private_lab  # noqa: F401
 
 STATES = {"orders": "PROXY", "payments.us": "PROXY", "payments.eu": "MIGRATING", "audit": "COMPLETE", "clicks": "REJECT"}
@@ -20,6 +20,13 @@ DIRECT_WRITES = {"payments.us": 6, "audit": 5}
 
 BADGES = """(function(){var out={};document.querySelectorAll('#topics tbody tr[data-topic]').forEach(function(r){
 out[r.getAttribute('data-topic')]=r.querySelector('.badge').textContent.trim();});return out;})()"""
+
+
+def answers(url):
+    try:
+        return http("GET", url, timeout=2)[0] == 200
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +53,7 @@ def page_lab(private_lab, tmp_path_factory):
                             "--listen", "127.0.0.1:%d" % agent_port, "--publish-delay-max", "1.9",
                             "--topic", "orders:4", "--topic", "payments.us:0.5", "--topic", "payments.eu:1",
                             "--topic", "audit:1"])
-        wait_for(lambda: lab._answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
+        wait_for(lambda: answers("http://127.0.0.1:%d/healthz" % agent_port), 20, message="agent")
         lab.start("legacy", [sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
                              private_lab["source"], "--topic", "clicks", "--rate", "1", "--value-prefix", "legacy"])
         lab.write_config(topics, [agent_port])
@@ -94,14 +101,25 @@ def test_status_page_desktop_live_update(page_lab, tmp_path):
         wait_for(lambda: url + "api/v1/events/stream" in page.requests(), 10, 0.2, "the page opens the event stream")
         assert all(u.startswith((url, "data:")) for u in page.requests()), page.requests()
 
-        # A state change in the state file shows on the open page, without a reload.
+        # Sorting: a click on "Topic" sorts ascending, a second one descending.
+        order = "Array.prototype.map.call(document.querySelectorAll('#topics tbody tr'),function(r){return r.getAttribute('data-topic');})"
+        page.evaluate("document.querySelector('#topics th[data-col=\"0\"]').click()")
+        assert page.evaluate(order) == sorted(STATES)
+        page.evaluate("document.querySelector('#topics th[data-col=\"0\"]').click()")
+        assert page.evaluate(order) == sorted(STATES, reverse=True)
+
+        # A state change in the state file shows on the open page, without a reload, and the
+        # chosen sort survives the update.
         page.evaluate("window.__sameDocument = true")
+        # Stop the page's slow fallback timer: only the event stream can bring the change.
+        page.evaluate("(function(){var last=setInterval(function(){},1e9);for(var i=1;i<=last;i++)clearInterval(i);})()")
         changed = time.monotonic()
         page_lab.set_state("orders", "MIGRATING")
         page.wait_for("(%s)['orders'] === 'MIGRATING'" % BADGES, 30)
         print("the open page showed orders MIGRATING %.1f s after the state file changed" % (time.monotonic() - changed))
         assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
         assert page.evaluate(BADGES) == dict(STATES, orders="MIGRATING")
+        assert page.evaluate(order) == sorted(STATES, reverse=True)
         assert "INITIATED" in page.evaluate("document.querySelector('.events').textContent")
         page.screenshot(str(tmp_path / "status-page-desktop-after-update.png"))
         assert page.console_errors() == []
