@@ -264,6 +264,8 @@ def test_a_direct_write_pages_for_its_topic_and_nothing_else(alerting_lab):
             labels = alert["labels"]
             assert labels.get("alertname") == UNPROXIED_ALERT and labels.get("topic") in written, (
                 "a page that is not the unproxied alert of a written topic: %r" % labels)
+            assert labels["severity"] == "critical" and alert["annotations"]["runbook"].endswith(
+                "#kafkamigrationunproxiedsourcewrites"), alert
         # Never above the truth (CONTRACT §5 (1)).
         assert 0 < lab.value("kafka_migration_unproxied_source_records_total", topic=topic) <= ROGUE_RECORDS
 
