@@ -55,6 +55,10 @@ import Testing
             #expect(payments.contains("<span class=\"diag\">\(diagnostic)</span>"))
         }
         #expect(try row(html, topic: "clicks").contains("<span class=\"ok\">yes</span>"))
+        // Cutover readiness is a PROXY topic's question: the others show none, not "no".
+        for topic in ["payments.eu", "audit", "inventory"] {
+            #expect(try row(html, topic: topic).contains("data-label=\"Cutover ready\" data-v=\"\">–<"), "\(topic)")
+        }
         // COMPLETE: no replication lag any more, even if the status still holds a stale one.
         let audit = try row(html, topic: "audit")
         #expect(audit.contains("data-label=\"Offset lag\" data-v=\"\">–<"))
@@ -118,14 +122,28 @@ import Testing
     @Test func pageIsSelfContained() {
         let html = page(events: EventFixtures.sequence(1...3))
         #expect(html.hasPrefix("<!DOCTYPE html>"))
+        // The one <link> is the inline icon (see the next test).
+        let withoutIcon = html.replacingOccurrences(of: StatusPageTests.inlineIcon, with: "")
         for external in ["<link", " src=", "@import", "url(", "https://"] {
-            #expect(!html.contains(external), "\(external)")
+            #expect(!withoutIcon.contains(external), "\(external)")
         }
         // The only URLs are the agents' own targets, shown as text.
         let withoutAgents = html.replacingOccurrences(of: "http://agent-2:8080/metrics", with: "")
         #expect(!withoutAgents.contains("http://"))
         #expect(html.contains("<meta name=\"viewport\""))
         #expect(html.contains("@media (max-width:720px)"))
+    }
+
+    static let inlineIcon = "<link rel=\"icon\" href=\"data:,\">"
+
+    /// Found by the headless Chromium test: without an icon in the page, the browser requests
+    /// /favicon.ico, gets 404 and logs a console error on every load.
+    @Test func iconIsInlineSoBrowsersRequestNoFavicon() throws {
+        let html = page()
+        let head = try #require(html.range(of: "</head>")).lowerBound
+        let icon = try #require(html.range(of: StatusPageTests.inlineIcon))
+        #expect(icon.upperBound <= head)
+        #expect(html.components(separatedBy: "<link").count - 1 == 1)
     }
 
     @Test func numbersAndDurationsReadWell() {

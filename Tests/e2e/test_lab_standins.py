@@ -1,8 +1,10 @@
 """The lab's migration stand-ins (scripts/proxy_agent.py, replicator.py, rogue_producer.py,
 migration_state.py) against private Tansu brokers: exporterd's own end-to-end tests trust
-these, so they are checked here against the brokers' offsets.
+these, so they are checked here against the brokers' offsets. The last test drives the proxy
+stand-in through a cutover with exporterd watching (the demo's story, issue 10).
 
-Needs only the venv (no scripts/test environment): the brokers come from `private_lab`.
+Needs only the venv (no scripts/test environment): the brokers come from `private_lab`; the
+cutover test also needs EXPORTERD_BIN (skipped without it).
 """
 import json
 import os
@@ -10,13 +12,14 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from private_brokers import (SCRIPTS, Proc, create_topics, high_watermarks, private_lab,  # noqa: F401
-                             read_records, wait_until)
+from private_brokers import (SCRIPTS, Proc, create_topics, free_port, high_watermarks, port_open,  # noqa: F401
+                             private_lab, read_records, wait_until)
 
 DELAY_MAX = 1.0
 
@@ -298,3 +301,155 @@ def test_transaction_markers_take_source_offsets_and_the_replicator_keeps_them_a
         assert state["offset_mismatches"] == 0
     finally:
         assert replicator.stop() == 0
+
+
+# --- the proxy stand-in through a cutover, watched by exporterd ---------------------------------
+
+def exporterd_lab(private_lab, tmp_path):
+    """An ExporterLab (Tests/e2e/exporter_lab.py) on the private brokers."""
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    from exporter_lab import ExporterLab
+    return ExporterLab({"source": private_lab["source"], "destination": private_lab["destination"],
+                        "exporterd": binary, "python": sys.executable}, tmp_path)
+
+
+def test_agent_honours_the_state_file(private_lab, tmp_path):
+    """PROXY writes go to the source and count; MIGRATING writes are held (not sent, not
+    counted); COMPLETE writes, held ones first, go to the destination and do not count;
+    REJECT (unlisted) topics are refused."""
+    moving, refused = unique("moving"), unique("refused")
+    create_topics(private_lab["source"], "%s:2" % moving, "%s:1" % refused)
+    create_topics(private_lab["destination"], "%s.dst:2" % moving)
+    state_file = str(tmp_path / "state.yaml")
+    assert migration_state("set", moving, "PROXY", "--file", state_file).returncode == 0
+    agent = Proc("proxy_agent.py", "--bootstrap", private_lab["source"], "--destination-bootstrap",
+                 private_lab["destination"], "--state-file", state_file, "--topic", "%s:40" % moving,
+                 "--topic", "%s:20" % refused, "--topic-map", "%s:%s.dst" % (moving, moving), log_dir=str(tmp_path))
+    try:
+        wait_until(lambda: agent.get_json("/state")["acked"][moving] >= 20, 10, message="PROXY writes acked")
+        state = agent.get_json("/state")
+        assert state["states"] == {moving: "PROXY", refused: "REJECT"}
+        assert state["acked"][refused] == 0 and state["refused"][refused] > 0
+
+        assert migration_state("set", moving, "MIGRATING", "--file", state_file).returncode == 0
+        wait_until(lambda: agent.get_json("/state")["held"][moving] >= 20, 10, message="MIGRATING writes held")
+        state = agent.get_json("/state")
+        assert state["states"][moving] == "MIGRATING"
+        # Nothing new reaches the source while MIGRATING: every source offset is an acked PROXY write.
+        assert sum(high_watermarks(private_lab["source"], moving).values()) == state["acked"][moving]
+        assert state["to_destination"][moving] == 0
+
+        assert migration_state("set", moving, "COMPLETE", "--file", state_file).returncode == 0
+        held = state["held"][moving]
+        state = wait_until(lambda: (lambda s: s if s["held"][moving] == 0 and s["to_destination"][moving] > held
+                                    else None)(agent.get_json("/state")), 10, message="held writes sent to the destination")
+        agent.post("/pause")
+
+        def settled():
+            first = agent.get_json("/state")
+            time.sleep(0.5)
+            second = agent.get_json("/state")
+            return second if first == second else None
+        state = wait_until(settled, 10, message="deliveries settled")
+        # The counters (records forwarded to the source) stopped at the PROXY writes...
+        assert sum(high_watermarks(private_lab["source"], moving).values()) == state["acked"][moving]
+        assert scrape(agent)[("kafka_proxy_produced_records_total", moving + ".dst")] == state["acked"][moving]
+        # ...and every COMPLETE write, the held ones included, is on the destination topic.
+        assert sum(high_watermarks(private_lab["destination"], moving + ".dst").values()) == state["to_destination"][moving]
+        assert state["failed"] == {moving: 0, refused: 0}
+        assert agent.stop() == 0
+    finally:
+        agent.stop()
+
+
+def test_cutover_with_the_stand_in_is_clean_and_a_rogue_write_is_counted(private_lab, tmp_path):
+    """scripts/demo's story, on private brokers: a topic produced through the proxy stand-in
+    throughout goes PROXY -> MIGRATING -> COMPLETE while exporterd watches. The proxied topic
+    never shows an unproxied or post-migration record or any diagnostic (a false alarm is the
+    worst bug); a direct write to another PROXY topic is counted."""
+    moving, other = unique("cutover"), unique("bypassed")
+    for cluster in ("source", "destination"):
+        create_topics(private_lab[cluster], "%s:3" % moving, "%s:2" % other)
+    scenario = exporterd_lab(private_lab, tmp_path)
+    state_file = tmp_path / "state.json"
+    scenario.set_state(moving, "PROXY")
+    scenario.set_state(other, "PROXY")
+    try:
+        replicator_port = free_port()
+        scenario.start_replicator(replicator_port, [moving, other])
+        agent_port = free_port()
+        scenario.start("agent", [sys.executable, os.path.join(SCRIPTS, "proxy_agent.py"),
+                                 "--bootstrap", private_lab["source"], "--destination-bootstrap", private_lab["destination"],
+                                 "--state-file", str(state_file), "--listen", "127.0.0.1:%d" % agent_port,
+                                 "--publish-delay-max", "1.9", "--topic", "%s:8" % moving, "--topic", "%s:1" % other])
+        agent_state = lambda: json.loads(urllib.request.urlopen("http://127.0.0.1:%d/state" % agent_port, timeout=5).read())
+        wait_until(lambda: port_open(agent_port), 15, message="agent listening")
+        scenario.write_config([moving, other], [agent_port])
+        scenario.start_exporterd()
+
+        bad = []
+
+        def check(expect_state=None):
+            """Reads /metrics; records any count or diagnostic on the proxied topic."""
+            metrics = scenario.metrics()
+            for (name, labels), value in metrics.items():
+                labels = dict(labels)
+                if labels.get("topic") != moving or not value:
+                    continue
+                if name in ("kafka_migration_unproxied_source_records_total",
+                            "kafka_migration_post_migration_source_records_total",
+                            "kafka_migration_diagnostic_active"):
+                    bad.append((name, labels, value))
+            states = {dict(l)["state"] for (n, l), v in metrics.items()
+                      if n == "kafka_migration_topic_state" and dict(l).get("topic") == moving and v == 1}
+            return expect_state is None or states == {expect_state}
+
+        def watch(seconds, expect_state=None):
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                check(expect_state)
+                time.sleep(0.25)
+
+        def move_to(state):
+            scenario.set_state(moving, state)
+            wait_until(lambda: check(state), 15, 0.25, "exporterd sees %s %s" % (moving, state))
+
+        wait_until(lambda: (scenario.value("kafka_migration_proxied_records_total", topic=moving) or 0) >= 20, 20, 0.25,
+                   "proxied records counted")
+        watch(6, "PROXY")
+        move_to("MIGRATING")
+        wait_until(lambda: agent_state()["held"][moving] >= 8, 10, 0.25, "agent holds MIGRATING writes")
+        source_at_cutover = sum(high_watermarks(private_lab["source"], moving).values())
+        watch(6, "MIGRATING")  # the replicator drains what was in flight
+        wait_until(lambda: scenario.value("kafka_migration_replication_offset_lag", topic=moving) == 0, 15, 0.25,
+                   "lag drained")
+        move_to("COMPLETE")
+        wait_until(lambda: agent_state()["to_destination"][moving] >= 8, 10, 0.25, "COMPLETE writes reach the destination")
+        # confirm_polls (3) polls at 1 s plus publish_delay (2 s), three times over.
+        watch(10, "COMPLETE")
+        assert sum(high_watermarks(private_lab["source"], moving).values()) == source_at_cutover
+        assert agent_state()["failed"][moving] == 0
+
+        # A producer that bypasses the proxy on the other PROXY topic is counted.
+        rogue = run_script("rogue_producer.py", "--bootstrap", private_lab["source"], "--topic", other, "--count", "12")
+        assert json.loads(rogue.stdout)["acked"] == 12
+        wait_until(lambda: (scenario.value("kafka_migration_unproxied_source_records_total", topic=other) or 0) > 0,
+                   30, 0.25, "the rogue write counted")
+        watch(3, "COMPLETE")
+        # Never above the truth (CONTRACT §5 (1)); under 1 record/s of proxied traffic it trails by at most a few.
+        assert 0 < scenario.value("kafka_migration_unproxied_source_records_total", topic=other) <= 12
+        assert bad == [], "the proxied topic raised counts or diagnostics: %r" % bad[:5]
+
+        status, body = exporter_http(scenario, "/api/v1/events?limit=1000")
+        events = [(e["topic"], e["type"]) for e in json.loads(body)["events"]]
+        assert [t for topic, t in events if topic == moving] == ["INITIATED", "COMPLETED"], events
+        assert (other, "UNPROXIED_WRITES_DETECTED") in events
+    finally:
+        scenario.close()
+
+
+def exporter_http(scenario, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (scenario.port, path), timeout=5) as response:
+        return response.status, response.read().decode()

@@ -16,6 +16,9 @@ public enum StatusPage {
     public static func render(snapshot: MetricsSnapshot, events: [EventPayload], now: Date) -> String {
         var html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        // An empty inline icon: without it every browser asks for /favicon.ico, which exporterd
+        // does not serve, and logs the 404 as a console error on every load.
+        html += "<link rel=\"icon\" href=\"data:,\">"
         html += "<title>exporterd: migration status</title><style>\(style)</style></head><body>"
         html += "<header><h1>Migration status</h1><span class=\"muted\">exporterd \(HTML.escape(snapshot.version))</span></header>"
         html += "<main id=\"live\">"
@@ -53,7 +56,7 @@ public enum StatusPage {
         }
         let headers = [
             ("Topic", "s"), ("State", "s"), ("Since", "n"), ("Offset lag", "n"), ("Time lag", "n"),
-            ("Proxied records", "n"), ("Unproxied", "n"), ("Post-migration", "n"), ("Diagnostics", "s"), ("Cutover ready", "s"),
+            ("Proxied records", "n"), ("Unproxied", "n"), ("Post-migration", "n"), ("Diagnostics", "s"), ("Cutover ready", "n"),
         ]
         var html = "<section><h2>Topics</h2><div class=\"scroll\"><table id=\"topics\"><thead><tr>"
         for (index, header) in headers.enumerated() {
@@ -99,8 +102,13 @@ public enum StatusPage {
             ? "<span class=\"muted\">none</span>"
             : diagnostics.map { "<span class=\"diag\">\($0.rawValue)</span>" }.joined(separator: " ")
         html += cell(diagnosticText, sort: diagnostics.map(\.rawValue).joined(separator: ","), label: "Diagnostics")
-        let ready = topic.cutoverReady ? "<span class=\"ok\">yes</span>" : "<span class=\"muted\">no</span>"
-        html += cell(ready, sort: topic.cutoverReady ? "1" : "0", label: "Cutover ready")
+        // As on /metrics: only a PROXY topic can initiate a cutover, for the others the question does not arise.
+        if topic.state == .proxy {
+            let ready = topic.cutoverReady ? "<span class=\"ok\">yes</span>" : "<span class=\"muted\">no</span>"
+            html += cell(ready, sort: topic.cutoverReady ? "1" : "0", label: "Cutover ready")
+        } else {
+            html += cell("–", sort: "", label: "Cutover ready")
+        }
         return html + "</tr>"
     }
 
