@@ -73,16 +73,27 @@ public struct ConsumerGroup: Sendable, Equatable {
         committedOffsets.keys.filter { $0.topic == topic }.sorted()
     }
 
+    /// States in which Kafka's group has members: a broker that describes such a group with
+    /// no members (Tansu does) hides them rather than having none.
+    public static let statesWithMembers: Set<String> = rebalancingStates.union(["Stable"])
+
     /// True when the group has members and either a member is assigned a partition of `topic`,
     /// or the group has committed offsets on `topic` while its assignments do not tell: a
-    /// member's assignment could not be decoded (non-"consumer" protocol type), or the group
-    /// is rebalancing (members hold no assignment yet). The conservative answer: the audit
-    /// must never call a topic safe without proof.
+    /// member's assignment could not be decoded (non-"consumer" protocol type), the group is
+    /// rebalancing (members hold no assignment yet), or its state says it has members that the
+    /// broker did not list (`membersHidden`). The conservative answer: the audit must never
+    /// call a topic safe without proof.
     public func hasMembersReading(_ topic: String) -> Bool {
-        guard !members.isEmpty else { return false }
+        guard !members.isEmpty || membersHidden else { return false }
         if members.contains(where: { $0.assignment?.contains { $0.topic == topic } ?? false }) { return true }
-        let assignmentsUnknown = members.contains { $0.assignment == nil } || Self.rebalancingStates.contains(state)
+        let assignmentsUnknown = membersHidden || Self.rebalancingStates.contains(state)
+            || members.contains { $0.assignment == nil }
         return assignmentsUnknown && committedOffsets.keys.contains { $0.topic == topic }
+    }
+
+    /// The state says the group has members ("Stable", rebalancing) but the broker listed none.
+    public var membersHidden: Bool {
+        members.isEmpty && Self.statesWithMembers.contains(state)
     }
 
     /// Whether the group touches `topic` at all: an assigned partition or a committed offset.
