@@ -84,9 +84,9 @@ import Testing
                 .init(memberId: "m3", clientId: "c3", clientHost: "/10.1.1.3", memberAssignment: [0, 0, 0, 0, 0, 9]),
             ])
         let (group, failures) = KafkaCluster.consumerGroup(described, coordinator: Self.coordinator,
-                                                          committedOffsets: [Self.tp("orders", 1): 4])
+                                                          committedOffsets: [Self.tp("orders", 1): 4, Self.tp("other", 0): 1])
         #expect(group.members.map(\.memberId) == ["m1", "m2", "m3"])
-        #expect(group.members[0].assignment == [])  // joined, not yet assigned
+        #expect(group.members[0].assignment == nil)  // no bytes: not assigned yet, or not told
         #expect(group.members[0].groupInstanceId == "static-1")
         #expect(group.members[1].assignment == [Self.tp("orders", 1), Self.tp("orders", 3), Self.tp("audit", 0)])
         #expect(group.members[2].assignment == nil)
@@ -94,6 +94,22 @@ import Testing
             group: "billing", member: "m3",
             .codec(.invalidLength(message: "ConsumerProtocolAssignment", field: "assignedPartitions", length: 9)))])
         #expect(failures.first?.group == "billing")
+        #expect(group.hasMembersReading("orders"))
+        // Members with unknown assignments and commits on other: conservatively reading it too.
+        #expect(group.hasMembersReading("other"))
+    }
+
+    @Test func tansusStableMemberWithoutAssignmentBytesCountsAsReadingWhereItCommitted() {
+        // What the lab's Tansu answers for a live librdkafka consumer (ConsumerGroupsLabTests).
+        let described = DescribeGroupsResponse.DescribedGroup(
+            groupId: "readers", groupState: "Stable", protocolType: "consumer", protocolData: "range",
+            members: [.init(memberId: "rdkafka-1", clientId: "", clientHost: "", memberAssignment: [])])
+        let (group, failures) = KafkaCluster.consumerGroup(described, coordinator: Self.coordinator,
+                                                          committedOffsets: [Self.tp("orders", 0): 5])
+        #expect(failures.isEmpty)
+        #expect(group.members.map(\.assignment) == [nil])
+        #expect(group.hasMembersReading("orders"))
+        #expect(!group.hasMembersReading("audit"))
     }
 
     @Test func otherProtocolTypesAreNotDecoded() {

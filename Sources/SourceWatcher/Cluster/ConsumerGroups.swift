@@ -74,7 +74,8 @@ public struct ConsumerGroup: Sendable, Equatable {
     }
 
     /// States in which Kafka's group has members: a broker that describes such a group with
-    /// no members (Tansu does) hides them rather than having none.
+    /// no members hides them rather than having none (librdkafka's admin client was shown no
+    /// members of a live group on Tansu).
     public static let statesWithMembers: Set<String> = rebalancingStates.union(["Stable"])
 
     /// True when the group has members and either a member is assigned a partition of `topic`,
@@ -124,7 +125,8 @@ public struct ConsumerGroupMember: Sendable, Equatable {
     public var clientId: String
     public var clientHost: String
     /// The partitions assigned to it; nil when the assignment bytes are not the consumer
-    /// protocol (the group's protocol type is not "consumer", or the bytes do not decode).
+    /// protocol (the group's protocol type is not "consumer", the bytes do not decode, or
+    /// there are none: not yet assigned, or a broker that does not tell, as Tansu).
     public var assignment: [TopicPartition]?
 
     public init(memberId: String, groupInstanceId: String? = nil, clientId: String, clientHost: String,

@@ -137,8 +137,10 @@ extension KafkaCluster {
             var assignment: [TopicPartition]?
             if described.protocolType == "consumer" {
                 if member.memberAssignment.isEmpty {
-                    // A member that joined and has not been handed its assignment yet.
-                    assignment = []
+                    // No assignment bytes at all: a leader's assignment always has at least its
+                    // version, so the member has not been handed one (rebalancing), or the
+                    // broker does not say (Tansu: Stable, members with no bytes). Unknown.
+                    assignment = nil
                 } else {
                     do throws(ConsumerProtocolError) {
                         assignment = try ConsumerProtocolAssignment(decoding: member.memberAssignment).partitions
