@@ -252,6 +252,60 @@ import SourceWatcherTestSupport
         }
     }
 
+    @Test func aCoordinatorThatDroppedTheConnectionIsFoundAndAskedAgainOnce() async throws {
+        try await withCluster { fake, cluster in
+            let flaky = fake.broker(1)
+            let dropped = NIOLockedValueBox(0)
+            flaky.script(.describeGroups) { [flaky] header, body in
+                let first = dropped.withLockedValue { count in
+                    count += 1
+                    return count == 1
+                }
+                return first ? .close : flaky.defaultReply(header: header, body: body)
+            }
+            let read = await cluster.readConsumerGroups(of: Self.watched)
+            #expect(read.isComplete, "\(read.failures)")
+            #expect(read.group("billing")?.members.count == 2)
+            #expect(read.group("billing")?.committedOffsets[Self.tp("orders", 0)] == 40)
+            #expect(read.group("streams") != nil)
+            #expect(flaky.received(.describeGroups).count == 2)
+        }
+    }
+
+    @Test func noReFindOnceTheDeadlineIsSpent() async throws {
+        try await withCluster { fake, cluster in
+            let clock = try #require(cluster.clock as? ManualTimeSource)
+            let broker = fake.broker(1)
+            // The coordinator drops the connection just as the read's time runs out.
+            broker.script(.describeGroups) { _, _ in
+                clock.advance(by: .seconds(10))
+                return .close
+            }
+            let read = await cluster.readConsumerGroups(of: Self.watched)
+            let closed = KafkaClientError.connectionClosed(broker: broker.address)
+            let describeFailures = read.failures.filter {
+                if case .coordinatorUnreachable(_, _, .describeGroups, _) = $0 { true } else { false }
+            }
+            #expect(describeFailures == [
+                .coordinatorUnreachable(group: "billing", coordinator: broker.address, api: .describeGroups, closed),
+                .coordinatorUnreachable(group: "streams", coordinator: broker.address, api: .describeGroups, closed),
+            ])
+            #expect(broker.received(.describeGroups).count == 1)
+            let finds = fake.brokers.flatMap { $0.received(.findCoordinator) }.filter { $0.coordinatorKeys.contains("billing") }
+            #expect(finds.count == 1)
+        }
+    }
+
+    @Test func aMetadataAnswerWithoutBrokersIsNotAnEmptyCluster() async throws {
+        try await withCluster { fake, cluster in
+            fake.broker(1).script(.metadata) { _, _ in .response(MetadataResponse(brokers: [], clusterId: "fake-cluster", topics: [])) }
+            let read = await cluster.readConsumerGroups(of: Self.watched)
+            #expect(read.groups.isEmpty)
+            #expect(read.failures == [.metadata(.noBrokerAvailable(cluster: "source", lastError: "the metadata answer lists no brokers"))])
+            #expect(!read.isComplete)
+        }
+    }
+
     @Test func notCoordinatorAfterTheOneReFindIsAFailure() async throws {
         try await withCluster { fake, cluster in
             fake.layout.changeGroup("billing") { $0.describeError = .notCoordinator }

@@ -21,6 +21,12 @@ extension KafkaCluster {
             read.duration = clock.monotonicNow() - started
             return read
         }
+        // No broker asked is no group seen, not "no groups".
+        guard !metadata.brokers.isEmpty else {
+            read.failures = [.metadata(.noBrokerAvailable(cluster: name, lastError: "the metadata answer lists no brokers"))]
+            read.duration = clock.monotonicNow() - started
+            return read
+        }
         let watchedTopics = Array(Set(topics)).sorted()
         // Topics missing on the cluster have no partitions to commit to; the offsets read
         // reports them.
@@ -42,7 +48,9 @@ extension KafkaCluster {
                 case .failure(let failure):
                     failures.append(failure)
                 case .success((let coordinator, let answer)):
-                    if round == 1, answer.callsForRefind {
+                    // Only while time is left: with the deadline spent the re-find could only
+                    // time out, and its failure would hide the coordinator's.
+                    if round == 1, answer.callsForRefind, deadline.remaining(at: clock.monotonicNow()) > .zero {
                         let asked = pending[group] ?? coordinator
                         retry[group] = answeringBrokers.first { $0 != coordinator } ?? asked
                         continue
