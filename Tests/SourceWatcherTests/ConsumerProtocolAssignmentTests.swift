@@ -85,11 +85,22 @@ import Testing
         }
     }
 
-    @Test func randomBytesNeverTrap() {
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2000 {
-            let bytes = (0..<Int.random(in: 0..<48, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            _ = try? ConsumerProtocolAssignment(decoding: bytes)
+    /// Mutations of a real assignment (one byte changed at every position, to every value of
+    /// a few) decode or throw; none traps.
+    @Test func everyOneByteMutationDecodesOrThrows() throws {
+        let original = try ConsumerProtocolFixtures.bytes("unicode-2")
+        var thrown = 0
+        for index in original.indices {
+            for value: UInt8 in [0x00, 0x7F, 0x80, 0xFF] where original[index] != value {
+                var bytes = original
+                bytes[index] = value
+                do {
+                    _ = try ConsumerProtocolAssignment(decoding: bytes)
+                } catch {
+                    thrown += 1
+                }
+            }
         }
+        #expect(thrown > 0)
     }
 }
