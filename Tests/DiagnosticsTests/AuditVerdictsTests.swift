@@ -23,7 +23,7 @@ import Testing
             producers: .read([]))
     }
 
-    static func partition(_ index: Int32, source: Int64, destination: Int64, cutoverOffset: AuditCutoverOffset = .none) -> AuditPartitionEvidence {
+    static func partition(_ index: Int32, source: Int64, destination: Int64, cutoverOffset: AuditCutoverOffset = .noRecordSince) -> AuditPartitionEvidence {
         let last: AuditRecordRead = source > 0 ? .record(offset: source - 1, timestampMs: cutoverMs - 1000 + Int64(index)) : .notNeeded
         return AuditPartitionEvidence(
             partition: index, sourceHighWatermark: .answered(source), destinationHighWatermark: .answered(destination),
@@ -83,7 +83,7 @@ import Testing
         var topic = Self.safeTopic()
         topic.partitions = .answered([
             Self.partition(0, source: 13, destination: 13, cutoverOffset: .firstOffset(10)),
-            Self.partition(1, source: 5, destination: 7, cutoverOffset: .none),
+            Self.partition(1, source: 5, destination: 7, cutoverOffset: .noRecordSince),
         ])
         let report = Self.judge([topic])
         #expect(Self.failing(report) == [.noPostMigrationRecords])
@@ -202,6 +202,19 @@ import Testing
         let report = Self.judge([topic])
         #expect(Self.failing(report) == [.noSourceConsumers])
         #expect(Self.reason(report, .noSourceConsumers).detail.contains("assignment unknown"))
+    }
+
+    @Test func rebalancingGroupWithCommittedOffsetsCountsAsReading() {
+        var topic = Self.safeTopic()
+        topic.consumerGroups = .read([
+            AuditConsumerGroup(groupId: "g", state: "PreparingRebalance", members: [
+                AuditGroupMember(memberId: "m", clientId: "c", clientHost: "/h", partitions: []),
+            ], committedOffsets: [1: 2]),
+        ])
+        let report = Self.judge([topic])
+        #expect(Self.failing(report) == [.noSourceConsumers])
+        #expect(Self.reason(report, .noSourceConsumers).detail.contains("rebalancing, assignment pending"))
+        #expect(Self.reason(report, .noSourceConsumers).detail.contains("lag 3 (p1: 3)"))
     }
 
     @Test func groupsNotReadAreNotVerified() {

@@ -14,7 +14,7 @@ enum AuditFixtures {
     static let cutover = now.addingTimeInterval(-3600)
     static let cutoverMs = Int64(cutover.timeIntervalSince1970 * 1000)
 
-    static func partition(_ index: Int32, source: Int64, destination: Int64, cutoverOffset: AuditCutoverOffset = .none) -> AuditPartitionEvidence {
+    static func partition(_ index: Int32, source: Int64, destination: Int64, cutoverOffset: AuditCutoverOffset = .noRecordSince) -> AuditPartitionEvidence {
         let last: AuditRecordRead = .record(offset: source - 1, timestampMs: cutoverMs - 1000)
         return AuditPartitionEvidence(
             partition: index, sourceHighWatermark: .answered(source), destinationHighWatermark: .answered(destination),

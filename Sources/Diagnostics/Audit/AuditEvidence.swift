@@ -131,7 +131,7 @@ public enum AuditCutoverOffset: Sendable, Hashable {
     /// The first offset whose record is at or after the cutover.
     case firstOffset(Int64)
     /// Timestamp −1: no record at or after the cutover.
-    case none
+    case noRecordSince
     /// The topic is not COMPLETE (no cutover), or no cutover time is known.
     case notAsked
     case notAnswered(String)

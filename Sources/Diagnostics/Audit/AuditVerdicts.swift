@@ -119,7 +119,7 @@ public enum AuditVerdicts {
                 continue
             }
             switch partition.cutoverOffset {
-            case .none:
+            case .noRecordSince:
                 continue
             case .firstOffset(let first):
                 let records = max(0, highWatermark - first)
@@ -208,6 +208,8 @@ public enum AuditVerdicts {
 
     // MARK: - no_source_consumers
 
+    static let rebalancingStates: Set<String> = ["PreparingRebalance", "CompletingRebalance"]
+
     static func consumersReason(_ evidence: AuditTopicEvidence) -> AuditReason {
         let check = AuditCheck.noSourceConsumers
         let groups: [AuditConsumerGroup]
@@ -222,17 +224,20 @@ public enum AuditVerdicts {
         var readers: [String] = []
         var idle: [String] = []
         for group in groups.sorted(by: { $0.groupId < $1.groupId }) {
+            // A member whose assignment is unknown (undecodable, or the group rebalancing and
+            // about to hand out new ones) may read the topic when the group committed on it.
+            let rebalancing = Self.rebalancingStates.contains(group.state)
             let reading = group.members.filter { member in
-                if let partitions = member.partitions { return !partitions.isEmpty }
-                return !group.committedOffsets.isEmpty  // undecodable assignment: assume it reads
+                if let partitions = member.partitions, !partitions.isEmpty { return true }
+                return (member.partitions == nil || rebalancing) && !group.committedOffsets.isEmpty
             }
             guard !reading.isEmpty else {
                 if !group.committedOffsets.isEmpty { idle.append(group.groupId) }
                 continue
             }
             let members = reading.sorted { $0.memberId < $1.memberId }.map { member -> String in
-                let partitions = member.partitions.map { "partitions " + $0.sorted().map(String.init).joined(separator: ", ") }
-                    ?? "assignment unknown"
+                let partitions = member.partitions.flatMap { $0.isEmpty ? nil : "partitions " + $0.sorted().map(String.init).joined(separator: ", ") }
+                    ?? (rebalancing ? "rebalancing, assignment pending" : "assignment unknown")
                 return "\(member.clientId) on \(member.clientHost) (\(partitions))"
             }
             var lags: [String] = []
@@ -316,7 +321,7 @@ public enum AuditVerdicts {
         return items.prefix(listedPartitions).joined(separator: ", ") + " and \(items.count - listedPartitions) more"
     }
 
-    static func why<T>(_ read: AuditRead<T>) -> String {
+    static func why<T: Sendable & Hashable>(_ read: AuditRead<T>) -> String {
         if case .notAnswered(let reason) = read { reason } else { "answered" }
     }
 }

@@ -78,7 +78,7 @@ public enum AuditHTML {
             let post: String
             switch p.cutoverOffset {
             case .firstOffset(let offset): post = "\(offset)"
-            case .none: post = "none"
+            case .noRecordSince: post = "none"
             case .notAsked: post = "–"
             case .notAnswered: post = "not answered"
             }

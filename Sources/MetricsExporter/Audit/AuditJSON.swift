@@ -14,126 +14,125 @@ public enum AuditJSON {
         return try encoder.encode(document(report))
     }
 
-    static func document(_ report: AuditReport) -> AuditJSONTree {
-        .object([
-            "generated_at": .string(RFC3339.string(from: report.generatedAt)),
-            "verdict": .string(report.verdict.rawValue),
-            "verified": .bool(report.verified),
-            "exit_code": .int(Int64(report.exitCode)),
-            "recent_since": .string(RFC3339.string(from: report.recentSince)),
-            "reasons": .array(report.reasons.map(reason)),
-            "topics": .array(report.topics.map(topic)),
-            "unmigrated_topics": .array(report.unmigratedTopics.map(unmigrated)),
-        ])
+    typealias Tree = AuditJSONTree
+
+    static func document(_ report: AuditReport) -> Tree {
+        var o: [String: Tree] = [:]
+        o["generated_at"] = .string(RFC3339.string(from: report.generatedAt))
+        o["verdict"] = .string(report.verdict.rawValue)
+        o["verified"] = .bool(report.verified)
+        o["exit_code"] = .int(Int64(report.exitCode))
+        o["recent_since"] = .string(RFC3339.string(from: report.recentSince))
+        o["reasons"] = .array(report.reasons.map(reason))
+        o["topics"] = .array(report.topics.map(topic))
+        o["unmigrated_topics"] = .array(report.unmigratedTopics.map(unmigrated))
+        return .object(o)
     }
 
-    static func reason(_ reason: AuditReason) -> AuditJSONTree {
+    static func reason(_ reason: AuditReason) -> Tree {
         .object(["check": .string(reason.check.rawValue), "ok": .bool(reason.ok), "detail": .string(reason.detail)])
     }
 
-    static func topic(_ topic: AuditTopicReport) -> AuditJSONTree {
+    static func topic(_ topic: AuditTopicReport) -> Tree {
         let evidence = topic.evidence
-        let state = evidence.state.value
-        let history = evidence.history.value
-        return .object([
-            "topic": .string(topic.topic),
-            "destination_topic": .string(topic.destinationTopic),
-            "verdict": .string(topic.verdict.rawValue),
-            "verified": .bool(topic.verified),
-            "reasons": .array(topic.reasons.map(reason)),
-            "state": state.map { .string($0.state.rawValue) } ?? .null,
-            "state_since": .date(state?.since),
-            "initiated_at": .date(history?.initiatedAt),
-            "completed_at": .date(history?.completedAt),
-            "cutover_at": .date(topic.cutoverAt),
-            "post_migration_records": topic.postMigrationRecords.map { .int($0) } ?? .null,
-            "partitions": .array((evidence.partitions.value ?? []).sorted { $0.partition < $1.partition }.map(partition)),
-            "consumer_groups": groups(evidence.consumerGroups),
-            "producers": producers(evidence.producers),
-        ])
+        let state: AuditStateEvidence? = evidence.state.value
+        let history: AuditHistory? = evidence.history.value
+        var o: [String: Tree] = [:]
+        o["topic"] = .string(topic.topic)
+        o["destination_topic"] = .string(topic.destinationTopic)
+        o["verdict"] = .string(topic.verdict.rawValue)
+        o["verified"] = .bool(topic.verified)
+        o["reasons"] = .array(topic.reasons.map(reason))
+        o["state"] = .text(state?.state.rawValue)
+        o["state_since"] = .date(state?.since)
+        o["initiated_at"] = .date(history?.initiatedAt)
+        o["completed_at"] = .date(history?.completedAt)
+        o["cutover_at"] = .date(topic.cutoverAt)
+        o["post_migration_records"] = .number(topic.postMigrationRecords)
+        let partitions = (evidence.partitions.value ?? []).sorted { $0.partition < $1.partition }
+        o["partitions"] = .array(partitions.map(partition))
+        o["consumer_groups"] = groups(evidence.consumerGroups)
+        o["producers"] = producers(evidence.producers)
+        return .object(o)
     }
 
-    static func partition(_ partition: AuditPartitionEvidence) -> AuditJSONTree {
-        let firstPostMigration: JSON
-        if case .firstOffset(let offset) = partition.cutoverOffset { firstPostMigration = .int(offset) } else { firstPostMigration = .null }
-        return .object([
-            "partition": .int(Int64(partition.partition)),
-            "source_high_watermark": partition.sourceHighWatermark.value.map { .int($0) } ?? .null,
-            "destination_high_watermark": partition.destinationHighWatermark.value.map { .int($0) } ?? .null,
-            "source_last_record": record(partition.sourceLastRecord),
-            "destination_last_record": record(partition.destinationLastRecord),
-            "first_post_migration_offset": firstPostMigration,
-        ])
+    static func partition(_ partition: AuditPartitionEvidence) -> Tree {
+        var firstPostMigration: Int64?
+        if case .firstOffset(let offset) = partition.cutoverOffset { firstPostMigration = offset }
+        var o: [String: Tree] = [:]
+        o["partition"] = .int(Int64(partition.partition))
+        o["source_high_watermark"] = .number(partition.sourceHighWatermark.value)
+        o["destination_high_watermark"] = .number(partition.destinationHighWatermark.value)
+        o["source_last_record"] = record(partition.sourceLastRecord)
+        o["destination_last_record"] = record(partition.destinationLastRecord)
+        o["first_post_migration_offset"] = .number(firstPostMigration)
+        return .object(o)
     }
 
-    static func record(_ read: AuditRecordRead) -> AuditJSONTree {
+    static func record(_ read: AuditRecordRead) -> Tree {
         guard case .record(let offset, let milliseconds) = read else { return .null }
-        return .object([
-            "offset": .int(offset),
-            "timestamp": .string(RFC3339.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))),
-        ])
+        return .object(["offset": .int(offset), "timestamp": .date(milliseconds: milliseconds)])
     }
 
-    static func groups(_ evidence: AuditGroupsEvidence) -> AuditJSONTree {
-        switch evidence {
-        case .read(let groups):
-            return .object(["checked": .bool(true), "groups": .array(groups.sorted { $0.groupId < $1.groupId }.map(group))])
-        case .notAnswered, .notChecked:
+    static func groups(_ evidence: AuditGroupsEvidence) -> Tree {
+        guard case .read(let groups) = evidence else {
             return .object(["checked": .bool(false), "groups": .array([])])
         }
+        return .object(["checked": .bool(true), "groups": .array(groups.sorted { $0.groupId < $1.groupId }.map(group))])
     }
 
-    static func group(_ group: AuditConsumerGroup) -> AuditJSONTree {
-        .object([
-            "group_id": .string(group.groupId),
-            "state": .string(group.state),
-            "members": .array(group.members.sorted { $0.memberId < $1.memberId }.map { member in
-                .object([
-                    "member_id": .string(member.memberId),
-                    "client_id": .string(member.clientId),
-                    "client_host": .string(member.clientHost),
-                    "partitions": member.partitions.map { .array($0.sorted().map { .int(Int64($0)) }) } ?? .null,
-                ])
-            }),
-            "committed_offsets": .array(group.committedOffsets.sorted { $0.key < $1.key }.map {
-                .object(["partition": .int(Int64($0.key)), "offset": .int($0.value)])
-            }),
-        ])
+    static func group(_ group: AuditConsumerGroup) -> Tree {
+        let members: [Tree] = group.members.sorted { $0.memberId < $1.memberId }.map { member in
+            var o: [String: Tree] = [:]
+            o["member_id"] = .string(member.memberId)
+            o["client_id"] = .string(member.clientId)
+            o["client_host"] = .string(member.clientHost)
+            if let partitions = member.partitions {
+                o["partitions"] = .array(partitions.sorted().map { Tree.int(Int64($0)) })
+            } else {
+                o["partitions"] = .null
+            }
+            return .object(o)
+        }
+        let committed: [Tree] = group.committedOffsets.sorted { $0.key < $1.key }.map { entry in
+            .object(["partition": .int(Int64(entry.key)), "offset": .int(entry.value)])
+        }
+        return .object(["group_id": .string(group.groupId), "state": .string(group.state),
+                        "members": .array(members), "committed_offsets": .array(committed)])
     }
 
-    static func producers(_ evidence: AuditProducersEvidence) -> AuditJSONTree {
-        switch evidence {
-        case .read(let producers):
-            return .object(["checked": .bool(true), "producers": .array(producers.map { producer in
-                .object([
-                    "producer_id": .int(producer.producerId),
-                    "producer_epoch": .int(Int64(producer.producerEpoch)),
-                    "partition": .int(Int64(producer.partition)),
-                    "last_write": .date(producer.lastTimestamp),
-                ])
-            })])
-        case .unsupported, .notAnswered:
+    static func producers(_ evidence: AuditProducersEvidence) -> Tree {
+        guard case .read(let producers) = evidence else {
             return .object(["checked": .bool(false), "producers": .array([])])
         }
+        let listed: [Tree] = producers.map { producer in
+            var o: [String: Tree] = [:]
+            o["producer_id"] = .int(producer.producerId)
+            o["producer_epoch"] = .int(Int64(producer.producerEpoch))
+            o["partition"] = .int(Int64(producer.partition))
+            o["last_write"] = .date(producer.lastTimestamp)
+            return .object(o)
+        }
+        return .object(["checked": .bool(true), "producers": .array(listed)])
     }
 
-    static func unmigrated(_ entry: AuditUnmigratedReport) -> AuditJSONTree {
-        .object([
-            "topic": .string(entry.topic),
-            "verdict": .string(entry.verdict.rawValue),
-            "reasons": .array(entry.reasons.map(reason)),
-            "recent_records": entry.recentRecords.map { .int($0) } ?? .null,
-            "partitions": .array((entry.evidence.partitions.value ?? []).sorted { $0.partition < $1.partition }.map { partition in
-                .object([
-                    "partition": .int(Int64(partition.partition)),
-                    "high_watermark": .int(partition.highWatermark),
-                    "first_recent_offset": partition.firstRecentTimestampMs == nil ? .null : partition.firstRecentOffset.map { .int($0) } ?? .null,
-                    "first_recent_timestamp": partition.firstRecentTimestampMs.map {
-                        .string(RFC3339.string(from: Date(timeIntervalSince1970: Double($0) / 1000)))
-                    } ?? .null,
-                ])
-            }),
-        ])
+    static func unmigrated(_ entry: AuditUnmigratedReport) -> Tree {
+        let partitions: [Tree] = (entry.evidence.partitions.value ?? []).sorted { $0.partition < $1.partition }.map { partition in
+            let fresh = partition.firstRecentTimestampMs != nil
+            var o: [String: Tree] = [:]
+            o["partition"] = .int(Int64(partition.partition))
+            o["high_watermark"] = .int(partition.highWatermark)
+            o["first_recent_offset"] = .number(fresh ? partition.firstRecentOffset : nil)
+            o["first_recent_timestamp"] = partition.firstRecentTimestampMs.map { Tree.date(milliseconds: $0) } ?? .null
+            return .object(o)
+        }
+        var o: [String: Tree] = [:]
+        o["topic"] = .string(entry.topic)
+        o["verdict"] = .string(entry.verdict.rawValue)
+        o["reasons"] = .array(entry.reasons.map(reason))
+        o["recent_records"] = .number(entry.recentRecords)
+        o["partitions"] = .array(partitions)
+        return .object(o)
     }
 }
 
@@ -147,7 +146,22 @@ indirect enum AuditJSONTree: Encodable, Equatable {
     case object([String: AuditJSONTree])
 
     static func date(_ date: Date?) -> AuditJSONTree {
-        date.map { .string(RFC3339.string(from: $0)) } ?? .null
+        guard let date else { return .null }
+        return .string(RFC3339.string(from: date))
+    }
+
+    static func date(milliseconds: Int64) -> AuditJSONTree {
+        .string(RFC3339.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)))
+    }
+
+    static func text(_ text: String?) -> AuditJSONTree {
+        guard let text else { return .null }
+        return .string(text)
+    }
+
+    static func number(_ value: Int64?) -> AuditJSONTree {
+        guard let value else { return .null }
+        return .int(value)
     }
 
     struct Key: CodingKey {

@@ -20,7 +20,7 @@ struct AuditEvidenceReader {
     /// `--since`: the window an unmapped topic's records must be older than.
     let since: TimeInterval
     /// Reads the consumer groups of the source that touch these topics (one entry per topic).
-    let groups: @Sendable ([String: [Int32: Int64]]) async -> [String: AuditGroupsEvidence]
+    let groups: @Sendable ([String]) async -> [String: AuditGroupsEvidence]
     /// Fetches in flight at once, as for the replication time lag.
     static let fetchConcurrency = 16
 
@@ -49,12 +49,9 @@ struct AuditEvidenceReader {
         async let destinationRead = destinationTopics.isEmpty ? nil : destination.readOffsets(of: destinationTopics)
         async let producersRead = sourceTopics.isEmpty ? nil : source.describeProducers(of: sourceTopics)
         async let unmappedRead = unmappedNames.isEmpty ? nil : source.readOffsets(of: unmappedNames)
-        let (sourceOffsets, destinationOffsets, producers, unmappedOffsets) = await (sourceRead, destinationRead, producersRead, unmappedRead)
-        var sourceHighWatermarks: [String: [Int32: Int64]] = [:]
-        for topic in sourceTopics {
-            sourceHighWatermarks[topic] = sourceOffsets?.topics[topic]?.partitions.mapValues(\.highWatermark) ?? [:]
-        }
-        let groupsByTopic = await groups(sourceHighWatermarks)
+        async let groupsRead = sourceTopics.isEmpty ? [:] : groups(sourceTopics)
+        let (sourceOffsets, destinationOffsets, producers, unmappedOffsets, groupsByTopic)
+            = await (sourceRead, destinationRead, producersRead, unmappedRead, groupsRead)
 
         // 3. Per partition: the last source record on both sides; the cutover offsets.
         let document = try? states.get()
@@ -180,7 +177,7 @@ struct AuditEvidenceReader {
     }
 
     /// ListOffsets by timestamp at each COMPLETE topic's cutover: the first offset written at
-    /// or after it, or `.none` for timestamp −1 (CONTRACT §5: no record since, whatever the
+    /// or after it, or `.noRecordSince` for timestamp −1 (CONTRACT §5: no record since, whatever the
     /// offset says).
     func lookUpCutovers(_ cutovers: [String: Date], offsets: ClusterOffsets?) async -> [String: [Int32: AuditCutoverOffset]] {
         var result: [String: [Int32: AuditCutoverOffset]] = [:]
@@ -193,7 +190,7 @@ struct AuditEvidenceReader {
                     var answers: [Int32: AuditCutoverOffset] = [:]
                     for partition in partitions {
                         if let listed = outcome.offsets[partition] {
-                            answers[partition.partition] = listed.timestamp == -1 ? AuditCutoverOffset.none : .firstOffset(listed.offset)
+                            answers[partition.partition] = listed.timestamp == -1 ? AuditCutoverOffset.noRecordSince : .firstOffset(listed.offset)
                         } else {
                             answers[partition.partition] = .notAnswered(outcome.failures[partition]?.description ?? Self.describe(outcome.errors))
                         }

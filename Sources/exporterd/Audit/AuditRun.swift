@@ -29,7 +29,7 @@ struct AuditRun: AuditSource {
 
     /// The consumer groups check. This build has no consumer-group read of its own yet, so
     /// every topic's check is "not verified" and never SAFE (CONTRACT §8 forbids a SAFE without it).
-    static func consumerGroups(of cluster: KafkaCluster) -> @Sendable ([String: [Int32: Int64]]) async -> [String: AuditGroupsEvidence] {
-        { topics in topics.mapValues { _ in .notChecked("this exporterd build cannot read consumer groups") } }
+    static func consumerGroups(of cluster: KafkaCluster) -> @Sendable ([String]) async -> [String: AuditGroupsEvidence] {
+        { topics in Dictionary(topics.map { ($0, .notChecked("this exporterd build cannot read consumer groups")) }, uniquingKeysWith: { first, _ in first }) }
     }
 }
