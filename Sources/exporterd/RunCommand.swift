@@ -82,7 +82,7 @@ struct RunCommand: AsyncParsableCommand {
                 since: AuditWindow.defaultSince, groups: AuditRun.consumerGroups(of: watch.source)),
             stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: environment, access: stateAccess),
             history: { [store] in
-                do { return .success(try await store.auditHistory()) } catch { return .failure(error) }
+                do throws(MigrationStoreError) { return .success(try await store.auditHistory()) } catch { return .failure(error) }
             }))
         let http: any Service
         do {

@@ -66,7 +66,7 @@ enum AuditFixtures {
     @Test func jsonHasTheContractShapeAndEveryReason() throws {
         let json = try JSONSerialization.jsonObject(with: AuditJSON.render(report)) as! [String: Any]
         #expect(json["verdict"] as? String == "UNSAFE")
-        #expect(json["generated_at"] as? String == "2026-11-18T07:06:40.000Z")
+        #expect(json["generated_at"] as? String == "2026-11-18T11:06:40.000Z")
         #expect(json["exit_code"] as? Int == 2)
         let topics = json["topics"] as! [[String: Any]]
         #expect(topics.map { $0["topic"] as? String } == report.topics.map(\.topic))
@@ -163,12 +163,13 @@ actor GatedAudit: AuditSource {
 @Suite struct AuditRouteTests {
     @Test func servesTheJSONAndTheOtherFormats() async throws {
         let source = SharedAuditRun(FixedAudit(report: AuditFixtures.report))
+        let expected = try AuditJSON.render(AuditFixtures.report)
         let app = Application(router: buildRouter(state: ExporterState(initial: MetricsFixtures.golden), audit: source))
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/audit", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
-                #expect(Data(buffer: response.body) == (try AuditJSON.render(AuditFixtures.report)))
+                #expect(Data(buffer: response.body) == expected)
             }
             try await client.execute(uri: "/api/v1/audit?format=markdown", method: .get) { response in
                 #expect(response.headers[.contentType] == "text/markdown; charset=utf-8")

@@ -107,9 +107,9 @@ import Testing
     }
 
     @Test func sinceWindow() {
-        #expect(AuditWindow.parse("7d") == 7 * 86400)
-        #expect(AuditWindow.parse("2w") == 14 * 86400)
-        #expect(AuditWindow.parse("36h") == 36 * 3600)
+        #expect(AuditWindow.parse("7d") == 604_800)
+        #expect(AuditWindow.parse("2w") == 1_209_600)
+        #expect(AuditWindow.parse("36h") == 129_600)
         #expect(AuditWindow.parse("1h30m") == 5400)
         #expect(AuditWindow.parse("90s") == 90)
         for bad in ["", "7", "d", "-1d", "0s", "7days", "abc"] {
