@@ -217,6 +217,16 @@ import Testing
         #expect(Self.reason(report, .noSourceConsumers).detail.contains("lag 3 (p1: 3)"))
     }
 
+    @Test func activeGroupWithHiddenMembersAndCommitsCountsAsReading() {
+        // Tansu describes a live consumer's group as Stable with no members.
+        var topic = Self.safeTopic()
+        topic.consumerGroups = .read([AuditConsumerGroup(groupId: "live", state: "Stable", members: [], committedOffsets: [0: 9])])
+        let report = Self.judge([topic])
+        #expect(Self.failing(report) == [.noSourceConsumers])
+        #expect(Self.reason(report, .noSourceConsumers).detail
+            == "group live (Stable) is active with offsets committed on the topic but its coordinator lists no members; lag 1 (p0: 1)")
+    }
+
     @Test func groupsNotReadAreNotVerified() {
         for groups in [AuditGroupsEvidence.notAnswered("coordinator 2 timed out"), .notChecked("no groups reader")] {
             var topic = Self.safeTopic()

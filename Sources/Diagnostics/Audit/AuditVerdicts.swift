@@ -210,6 +210,19 @@ public enum AuditVerdicts {
 
     static let rebalancingStates: Set<String> = ["PreparingRebalance", "CompletingRebalance"]
 
+    /// Source HWM − committed offset per committed partition, and their sum.
+    static func lagText(_ group: AuditConsumerGroup, _ highWatermarks: [Int32: Int64]) -> String {
+        var lags: [String] = []
+        var total: Int64 = 0
+        for (partition, committed) in group.committedOffsets.sorted(by: { $0.key < $1.key }) {
+            guard let highWatermark = highWatermarks[partition] else { continue }
+            let lag = max(0, highWatermark - committed)
+            total += lag
+            lags.append("p\(partition): \(lag)")
+        }
+        return lags.isEmpty ? "no committed offsets" : "lag \(total) (\(lags.joined(separator: ", ")))"
+    }
+
     static func consumersReason(_ evidence: AuditTopicEvidence) -> AuditReason {
         let check = AuditCheck.noSourceConsumers
         let groups: [AuditConsumerGroup]
@@ -231,6 +244,13 @@ public enum AuditVerdicts {
                 if let partitions = member.partitions, !partitions.isEmpty { return true }
                 return (member.partitions == nil || rebalancing) && !group.committedOffsets.isEmpty
             }
+            // A group its coordinator calls Stable or rebalancing has members even when the
+            // answer lists none (Tansu hides them): with offsets on the topic it may read it.
+            let membersHidden = group.members.isEmpty && (group.state == "Stable" || rebalancing)
+            if membersHidden, !group.committedOffsets.isEmpty {
+                readers.append("group \(group.groupId) (\(group.state)) is active with offsets committed on the topic but its coordinator lists no members; \(lagText(group, highWatermarks))")
+                continue
+            }
             guard !reading.isEmpty else {
                 if !group.committedOffsets.isEmpty { idle.append(group.groupId) }
                 continue
@@ -240,16 +260,7 @@ public enum AuditVerdicts {
                     ?? (rebalancing ? "rebalancing, assignment pending" : "assignment unknown")
                 return "\(member.clientId) on \(member.clientHost) (\(partitions))"
             }
-            var lags: [String] = []
-            var total: Int64 = 0
-            for (partition, committed) in group.committedOffsets.sorted(by: { $0.key < $1.key }) {
-                guard let highWatermark = highWatermarks[partition] else { continue }
-                let lag = max(0, highWatermark - committed)
-                total += lag
-                lags.append("p\(partition): \(lag)")
-            }
-            let lag = lags.isEmpty ? "no committed offsets" : "lag \(total) (\(lags.joined(separator: ", ")))"
-            readers.append("group \(group.groupId) (\(group.state)) has \(reading.count) member\(reading.count == 1 ? "" : "s") reading from the source: \(members.joined(separator: ", ")); \(lag)")
+            readers.append("group \(group.groupId) (\(group.state)) has \(reading.count) member\(reading.count == 1 ? "" : "s") reading from the source: \(members.joined(separator: ", ")); \(lagText(group, highWatermarks))")
         }
         if !readers.isEmpty {
             return AuditReason(check: check, ok: false, detail: readers.joined(separator: "; "))
