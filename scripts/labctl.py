@@ -113,6 +113,35 @@ def replicate(args):
     consumer.close()
 
 
+def consume_group(args):
+    """A consumer in group --group reads --count records of --topic, commits its positions and
+    prints them as one JSON line {"committed": {partition: offset}}; with --stay it then stays in
+    the group (polling) until its stdin closes or --stay-seconds pass, and leaves cleanly."""
+    import select
+    from confluent_kafka import Consumer
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": args.group, "client.id": args.client_id,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([args.topic])
+    got, deadline = 0, time.time() + 60
+    while got < args.count and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            got += 1
+    if got < args.count:
+        consumer.close()
+        sys.exit("consumed %d of %d records of %s" % (got, args.count, args.topic))
+    committed = consumer.commit(asynchronous=False)
+    print(json.dumps({"committed": {str(tp.partition): tp.offset for tp in committed if tp.topic == args.topic}}), flush=True)
+    if args.stay:
+        until = time.time() + args.stay_seconds
+        while time.time() < until:
+            consumer.poll(0.2)
+            readable, _, _ = select.select([sys.stdin], [], [], 0)
+            if readable and not sys.stdin.read(1):
+                break
+    consumer.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +158,11 @@ def main():
     r = sub.add_parser("replicate"); r.add_argument("--source", required=True); r.add_argument("--destination", required=True)
     r.add_argument("--topic", required=True); r.add_argument("--limit", type=int, help="copy offsets below this, per partition")
     r.set_defaults(run=replicate)
+    g = sub.add_parser("consume-group"); g.add_argument("--bootstrap", required=True); g.add_argument("--topic", required=True)
+    g.add_argument("--group", required=True); g.add_argument("--count", type=int, required=True)
+    g.add_argument("--client-id", default="labctl-consumer"); g.add_argument("--stay", action="store_true")
+    g.add_argument("--stay-seconds", type=float, default=60)
+    g.set_defaults(run=consume_group)
     args = parser.parse_args()
     args.run(args)
 

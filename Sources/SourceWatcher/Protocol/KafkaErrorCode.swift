@@ -26,6 +26,10 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let fencedLeaderEpoch = KafkaErrorCode(74)
     public static let unknownLeaderEpoch = KafkaErrorCode(75)
     public static let offsetNotAvailable = KafkaErrorCode(78)
+    /// DescribeGroups on a group of the new consumer protocol (KIP-848), which only
+    /// ConsumerGroupDescribe describes.
+    public static let groupIdNotFound = KafkaErrorCode(69)
+    public static let unstableOffsetCommit = KafkaErrorCode(88)
 
     /// Codes after which a fresh Metadata read may route the request correctly.
     public var callsForMetadataRefresh: Bool {
@@ -41,7 +45,8 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
             16: "NOT_COORDINATOR", 29: "TOPIC_AUTHORIZATION_FAILED", 30: "GROUP_AUTHORIZATION_FAILED",
             31: "CLUSTER_AUTHORIZATION_FAILED", 33: "UNSUPPORTED_SASL_MECHANISM", 34: "ILLEGAL_SASL_STATE",
             35: "UNSUPPORTED_VERSION", 58: "SASL_AUTHENTICATION_FAILED", 74: "FENCED_LEADER_EPOCH",
-            75: "UNKNOWN_LEADER_EPOCH", 78: "OFFSET_NOT_AVAILABLE",
+            75: "UNKNOWN_LEADER_EPOCH", 78: "OFFSET_NOT_AVAILABLE", 69: "GROUP_ID_NOT_FOUND",
+            88: "UNSTABLE_OFFSET_COMMIT",
         ]
         return "\(names[rawValue] ?? "ERROR") (\(rawValue))"
     }

@@ -1,6 +1,6 @@
 /// The world the fake brokers describe: which brokers exist (id → port), which topics and
-/// partitions, who leads each, and the offsets and producers behind them. Shared by every
-/// fake broker of one fake cluster, and changeable mid-test (a leader moves, a topic appears).
+/// partitions, who leads each, the offsets and producers behind them, and the consumer
+/// groups. Shared by every fake broker of one fake cluster, and changeable mid-test (a leader moves, a topic appears).
 import NIOConcurrencyHelpers
 import SourceWatcher
 
@@ -27,6 +27,8 @@ public final class FakeClusterLayout: Sendable {
         public var clusterID = "fake-cluster"
         public var brokers: [Int32: Int] = [:]
         public var topics: [String: [Int32: FakePartition]] = [:]
+        /// Consumer groups by id (`FakeGroupsScript.swift` answers the group APIs from these).
+        public var groups: [String: FakeGroup] = [:]
     }
 
     private let state = NIOLockedValueBox(State())

@@ -1,6 +1,7 @@
 /// The fake broker's default answers: ApiVersions from its advertised ranges, and Metadata,
 /// ListOffsets and DescribeProducers from the shared `FakeClusterLayout`, the way a healthy
-/// Kafka broker with that layout would answer.
+/// Kafka broker with that layout would answer (the group APIs' answers are in
+/// `FakeGroupsScript.swift`).
 import NIOCore
 import SourceWatcher
 
@@ -23,6 +24,14 @@ extension FakeKafkaBroker {
             return .response(listOffsetsResponse(listOffsets))
         case .describeProducers(let describe):
             return .response(describeProducersResponse(describe))
+        case .listGroups:
+            return .response(listGroupsResponse(version: request.version))
+        case .findCoordinator(let find):
+            return .response(findCoordinatorResponse(find, version: request.version))
+        case .describeGroups(let describe):
+            return .response(describeGroupsResponse(describe, version: request.version))
+        case .offsetFetch(let fetch):
+            return .response(offsetFetchResponse(fetch, version: request.version))
         case .undecodable:
             return .close
         }

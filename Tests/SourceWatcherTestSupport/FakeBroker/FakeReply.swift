@@ -13,6 +13,10 @@ extension ApiVersionsResponse: FakeResponseBody {}
 extension MetadataResponse: FakeResponseBody {}
 extension ListOffsetsResponse: FakeResponseBody {}
 extension DescribeProducersResponse: FakeResponseBody {}
+extension ListGroupsResponse: FakeResponseBody {}
+extension FindCoordinatorResponse: FakeResponseBody {}
+extension DescribeGroupsResponse: FakeResponseBody {}
+extension OffsetFetchResponse: FakeResponseBody {}
 
 /// One scripted reaction to one request.
 public indirect enum FakeReply: Sendable {
@@ -43,6 +47,10 @@ public enum DecodedRequest: Sendable {
     case metadata(MetadataRequest)
     case listOffsets(ListOffsetsRequest)
     case describeProducers(DescribeProducersRequest)
+    case listGroups(ListGroupsRequest)
+    case findCoordinator(FindCoordinatorRequest)
+    case describeGroups(DescribeGroupsRequest)
+    case offsetFetch(OffsetFetchRequest)
     /// An API the fake has no codec for, or a body our codec rejected (the reason).
     case undecodable(String)
 
@@ -54,6 +62,10 @@ public enum DecodedRequest: Sendable {
             case .metadata: self = .metadata(try MetadataRequest(from: &body, version: version))
             case .listOffsets: self = .listOffsets(try ListOffsetsRequest(from: &body, version: version))
             case .describeProducers: self = .describeProducers(try DescribeProducersRequest(from: &body, version: version))
+            case .listGroups: self = .listGroups(try ListGroupsRequest(from: &body, version: version))
+            case .findCoordinator: self = .findCoordinator(try FindCoordinatorRequest(from: &body, version: version))
+            case .describeGroups: self = .describeGroups(try DescribeGroupsRequest(from: &body, version: version))
+            case .offsetFetch: self = .offsetFetch(try OffsetFetchRequest(from: &body, version: version))
             default: self = .undecodable("no fake codec for \(api)")
             }
         } catch {
@@ -81,6 +93,30 @@ public struct ReceivedRequest: Sendable {
 
     public var describeProducers: DescribeProducersRequest? {
         if case .describeProducers(let request) = decoded { request } else { nil }
+    }
+
+    public var findCoordinator: FindCoordinatorRequest? {
+        if case .findCoordinator(let request) = decoded { request } else { nil }
+    }
+
+    public var describeGroups: DescribeGroupsRequest? {
+        if case .describeGroups(let request) = decoded { request } else { nil }
+    }
+
+    public var offsetFetch: OffsetFetchRequest? {
+        if case .offsetFetch(let request) = decoded { request } else { nil }
+    }
+
+    /// The group keys a FindCoordinator request asked about (v4+ batched, else its one key).
+    public var coordinatorKeys: [String] {
+        guard let request = findCoordinator else { return [] }
+        return version >= 4 ? request.coordinatorKeys : [request.key]
+    }
+
+    /// The groups an OffsetFetch request asked about (v8+ batched, else its one group).
+    public var offsetFetchGroups: [String] {
+        guard let request = offsetFetch else { return [] }
+        return version >= 8 ? request.groups.map(\.groupId) : [request.groupId]
     }
 
     /// The partitions a ListOffsets request asked about, with the timestamp asked for each.
