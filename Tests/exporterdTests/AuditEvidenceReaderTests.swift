@@ -115,3 +115,81 @@ import Testing
         return port
     }
 }
+
+/// The consumer groups check on fake brokers holding kafka-python's consumer protocol
+/// assignments (SourceWatcherTests' fixtures), groups spread over two coordinators: members,
+/// their partitions of the audited topic, committed offsets and lag reach the report; a
+/// coordinator that does not answer makes the check "not verified".
+@Suite struct AuditConsumerGroupsTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("SourceWatcherTests/Fixtures/ConsumerProtocol")
+
+    static func member(_ id: String, assignment: String, host: String) throws -> DescribeGroupsResponse.DescribedGroupMember {
+        .init(memberId: id, groupInstanceId: nil, clientId: "\(id)-client", clientHost: host,
+              memberAssignment: Array(try Data(contentsOf: fixtures.appendingPathComponent("\(assignment).bin"))))
+    }
+
+    @Test func groupsReadingTheSourceAreNamedWithMembersAndLag() async throws {
+        let fake = try await FakeKafkaCluster.start(brokerCount: 2)
+        defer { Task { await fake.stop() } }
+        for broker in fake.brokers { broker.advertised = FakeKafkaBroker.advertisedWithGroups }
+        fake.layout.addTopic("orders", leaders: [1, 2, 1, 2], latest: [100, 200, 300, 400])
+        fake.layout.addTopic("audit", leaders: [2, 1], latest: [10, 20])
+        fake.layout.addTopic("other", leaders: [1, 2])
+        // billing (coordinator 1): two members splitting orders and audit, commits on orders.
+        fake.layout.addGroup("billing", FakeGroup(coordinator: 1, members: [
+            try Self.member("billing-a", assignment: "billing-1", host: "/10.0.0.1"),
+            try Self.member("billing-b", assignment: "billing-2", host: "/10.0.0.2"),
+        ], committedOffsets: [TopicPartition(topic: "orders", partition: 0): 40, TopicPartition(topic: "orders", partition: 3): 390]))
+        // reports (coordinator 2): reads only `other`, old commits on orders: not reading orders.
+        fake.layout.addGroup("reports", FakeGroup(coordinator: 2, members: [try Self.member("reports-a", assignment: "reports-1", host: "/10.0.0.3")],
+                                                  committedOffsets: [TopicPartition(topic: "orders", partition: 1): 5]))
+        let cluster = KafkaCluster(name: "source", bootstrapBrokers: fake.bootstrap, settings: ConnectionSettings(requestTimeout: .seconds(3)),
+                                   logger: AuditEvidenceReaderTests.quietLogger)
+        let evidence = await AuditRun.consumerGroups(of: cluster)(["orders", "audit"])
+        guard case .read(let orders) = evidence["orders"], case .read(let audit) = evidence["audit"] else {
+            Issue.record("groups not read: \(evidence)")
+            return
+        }
+        #expect(orders.map(\.groupId).sorted() == ["billing", "reports"])
+        let billing = try #require(orders.first { $0.groupId == "billing" })
+        #expect(billing.members.sorted { $0.memberId < $1.memberId }.map(\.partitions) == [[0, 2], [1, 3]])
+        #expect(billing.committedOffsets == [0: 40, 3: 390])
+        #expect(audit.map(\.groupId) == ["billing"])
+        #expect(audit[0].members.sorted { $0.memberId < $1.memberId }.map(\.partitions) == [[1], [0]])
+
+        var topic = AuditVerdictsFixture.safe("orders", partitions: [100, 200, 300, 400])
+        topic.consumerGroups = .read(orders)
+        let report = AuditVerdicts.judge(AuditEvidence(topics: [topic], sourceTopicList: .answered(3), since: 86400),
+                                         now: AuditEvidenceReaderTests.now)
+        let reason = try #require(report.topics[0].reasons.first { $0.check == .noSourceConsumers })
+        #expect(!reason.ok && reason.verified)
+        #expect(reason.detail == "group billing (Stable) has 2 members reading from the source: billing-a-client on /10.0.0.1 (partitions 0, 2), billing-b-client on /10.0.0.2 (partitions 1, 3); lag 70 (p0: 60, p3: 10)")
+        #expect(!reason.detail.contains("reports"))
+
+        // A coordinator that stops answering: no proof that nobody reads, so not verified.
+        fake.broker(2).script(.describeGroups) { _, _ in .close }
+        let broken = await AuditRun.consumerGroups(of: cluster)(["orders"])
+        guard case .notAnswered(let why) = broken["orders"] else {
+            Issue.record("expected not answered: \(broken)")
+            return
+        }
+        #expect(why.contains("reports"))
+    }
+}
+
+/// A COMPLETE, replicated topic's evidence with the given source HWMs.
+enum AuditVerdictsFixture {
+    static func safe(_ name: String, partitions: [Int64]) -> AuditTopicEvidence {
+        AuditTopicEvidence(
+            topic: name, destinationTopic: name,
+            state: .answered(AuditStateEvidence(state: .complete, since: AuditEvidenceReaderTests.cutover)),
+            history: .answered(AuditHistory()),
+            partitions: .answered(partitions.enumerated().map { index, hwm in
+                let last = AuditRecordRead.record(offset: hwm - 1, timestampMs: 1)
+                return AuditPartitionEvidence(partition: Int32(index), sourceHighWatermark: .answered(hwm), destinationHighWatermark: .answered(hwm),
+                                              sourceLastRecord: last, destinationLastRecord: last, cutoverOffset: .noRecordSince)
+            }),
+            consumerGroups: .read([]), producers: .read([]))
+    }
+}

@@ -27,9 +27,32 @@ struct AuditRun: AuditSource {
         return AuditVerdicts.judge(evidence, now: at)
     }
 
-    /// The consumer groups check. This build has no consumer-group read of its own yet, so
-    /// every topic's check is "not verified" and never SAFE (CONTRACT §8 forbids a SAFE without it).
+    /// The consumer groups check: one `readConsumerGroups` of the source for every watched
+    /// topic. A read that is not complete (a broker or coordinator that did not answer, an
+    /// assignment that does not decode) is no proof that no group reads a topic: every topic's
+    /// check is then "not verified".
     static func consumerGroups(of cluster: KafkaCluster) -> @Sendable ([String]) async -> [String: AuditGroupsEvidence] {
-        { topics in Dictionary(topics.map { ($0, .notChecked("this exporterd build cannot read consumer groups")) }, uniquingKeysWith: { first, _ in first }) }
+        { topics in
+            let read = await cluster.readConsumerGroups(of: topics)
+            return Dictionary(topics.map { ($0, evidence(read, topic: $0)) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    static func evidence(_ read: ConsumerGroupsRead, topic: String) -> AuditGroupsEvidence {
+        guard read.isComplete else {
+            let shown = read.failures.prefix(3).map(\.description).joined(separator: "; ")
+            let more = read.failures.count > 3 ? " and \(read.failures.count - 3) more" : ""
+            return .notAnswered(shown + more)
+        }
+        return .read(read.groups.filter { $0.touches(topic) }.map { group in
+            AuditConsumerGroup(
+                groupId: group.groupId, state: group.state,
+                members: group.members.map { member in
+                    AuditGroupMember(memberId: member.memberId, clientId: member.clientId, clientHost: member.clientHost,
+                                     partitions: member.assignment.map { $0.filter { $0.topic == topic }.map(\.partition) })
+                },
+                committedOffsets: Dictionary(group.committedOffsets.filter { $0.key.topic == topic }.map { ($0.key.partition, $0.value) },
+                                             uniquingKeysWith: { first, _ in first }))
+        })
     }
 }
