@@ -2,11 +2,13 @@
 
 On private brokers (the unmapped-topics check sees every source topic, and the shared lab's
 source holds other suites' fresh topics): `safe` COMPLETE and replicated, `post` COMPLETE with 3
-records written to the source after the cutover, `proxy` still PROXY, and `loose`, a source
+records written to the source after the cutover, `proxy` still PROXY, `read` COMPLETE and
+replicated but still read from the source by a live consumer group, and `loose`, a source
 topic no mapping covers, with fresh records. `exporterd audit` exits 1 and names each problem
 in JSON, Markdown and HTML alike, and `GET /api/v1/audit` agrees; the HTML report opened in
 headless Chromium shows every topic and verdict, without console errors. After the fix-ups
-(`proxy` replicated and cut over; `loose` replicated, mapped and COMPLETE; `post`'s three
+(`proxy` replicated and cut over; the consumer of `read` gone; `loose` replicated, mapped and
+COMPLETE; `post`'s three
 records taken care of by hand and the topic retired from the mappings, its records older than
 `--since`) the audit exits 0. A frozen source broker (SIGSTOP) makes it exit 2 with nothing SAFE.
 
@@ -26,7 +28,8 @@ from conftest import labctl
 from exporter_lab import ExporterLab, free_port, http, wait_for
 from private_brokers import Broker, create_topics, private_lab  # noqa: F401
 
-SAFE, POST, PROXY, LOOSE = "audit-safe", "audit-post", "audit-proxy", "audit-loose"
+SAFE, POST, PROXY, LOOSE, READ = "audit-safe", "audit-post", "audit-proxy", "audit-loose", "audit-read"
+GROUP = "audit-billing"
 CHECKS = ["topic_complete", "no_post_migration_records", "all_records_on_destination", "no_source_consumers",
           "no_idempotent_producers"]
 
@@ -89,20 +92,27 @@ def audit_lab(private_lab, tmp_path_factory):
     lab = ExporterLab(lab_dict(private_lab), tmp)
     source, destination = private_lab["source"], private_lab["destination"]
     try:
-        create_topics(source, "%s:2" % SAFE, "%s:1" % POST, "%s:1" % PROXY, "%s:1" % LOOSE)
-        create_topics(destination, "%s:2" % SAFE, "%s:1" % POST, "%s:1" % PROXY)
-        for topic, count, partitions in ((SAFE, 6, 2), (POST, 4, 1), (PROXY, 5, 1), (LOOSE, 3, 1)):
+        create_topics(source, "%s:2" % SAFE, "%s:1" % POST, "%s:1" % PROXY, "%s:1" % LOOSE, "%s:2" % READ)
+        create_topics(destination, "%s:2" % SAFE, "%s:1" % POST, "%s:1" % PROXY, "%s:2" % READ)
+        for topic, count, partitions in ((SAFE, 6, 2), (POST, 4, 1), (PROXY, 5, 1), (LOOSE, 3, 1), (READ, 4, 2)):
             labctl(lab.lab, "produce", "--bootstrap", source, "--topic", topic, "--count", str(count),
                    "--partitions", str(partitions))
-        for topic in (SAFE, POST, PROXY):
+        for topic in (SAFE, POST, PROXY, READ):
             labctl(lab.lab, "replicate", "--source", source, "--destination", destination, "--topic", topic)
             lab.set_state(topic, "PROXY")
         agent_port = free_port()
-        lab.start_agent("agent", agent_port, [(SAFE, 1), (POST, 1), (PROXY, 1)], paused=True)
-        lab.write_config([SAFE, POST, PROXY], [agent_port])
+        lab.start_agent("agent", agent_port, [(SAFE, 1), (POST, 1), (PROXY, 1), (READ, 1)], paused=True)
+        lab.write_config([SAFE, POST, PROXY, READ], [agent_port])
         lab.start_exporterd()
         cut_over(lab, SAFE)
         cut_over(lab, POST)
+        cut_over(lab, READ)
+        # A consumer group still reading `read` from the source: it commits and stays.
+        lab.consumer = subprocess.Popen(
+            [sys.executable, lab.script("labctl.py"), "consume-group", "--bootstrap", source, "--topic", READ,
+             "--group", GROUP, "--count", "4", "--client-id", "billing-reader", "--stay", "--stay-seconds", "300"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert json.loads(lab.consumer.stdout.readline())["committed"] == {"0": 2, "1": 2}
         time.sleep(1.5)  # the three records are stamped after the cutover's `since`
         labctl(lab.lab, "produce", "--bootstrap", source, "--topic", POST, "--count", "3", "--value-prefix", "late")
         wait_for(lambda: lab.value("kafka_migration_post_migration_source_records_total", topic=POST) == 3, 30,
@@ -110,6 +120,10 @@ def audit_lab(private_lab, tmp_path_factory):
         lab.agent_port = agent_port
         yield lab
     finally:
+        consumer = getattr(lab, "consumer", None)
+        if consumer is not None and consumer.poll() is None:
+            consumer.kill()
+            consumer.wait(10)
         lab.close()
 
 
@@ -126,7 +140,8 @@ def test_audit_names_every_problem_in_every_format(audit_lab):
     report = json.loads(outputs["json"])
     topics = by_topic(report)
     assert report["verdict"] == "UNSAFE" and report["verified"] is True and report["exit_code"] == 1
-    assert {name: t["verdict"] for name, t in topics.items()} == {SAFE: "SAFE", POST: "UNSAFE", PROXY: "UNSAFE"}
+    assert {name: t["verdict"] for name, t in topics.items()} == \
+        {SAFE: "SAFE", POST: "UNSAFE", PROXY: "UNSAFE", READ: "UNSAFE"}
     for topic in topics.values():
         assert [r["check"] for r in topic["reasons"]] == CHECKS
 
@@ -141,6 +156,7 @@ def test_audit_names_every_problem_in_every_format(audit_lab):
     detail = reason(post, "no_post_migration_records")["detail"]
     assert detail.startswith("3 records reached the source after the cutover"), detail
     assert "partition 0 offsets 4–6" in detail
+    post_detail = detail
     assert post["post_migration_records"] == 3
     assert post["partitions"][0]["first_post_migration_offset"] == 4
     assert "destination high watermark 4 < source 7" in reason(post, "all_records_on_destination")["detail"]
@@ -148,6 +164,15 @@ def test_audit_names_every_problem_in_every_format(audit_lab):
     proxy = topics[PROXY]
     assert [r["check"] for r in proxy["reasons"] if not r["ok"]] == ["topic_complete", "no_post_migration_records"]
     assert reason(proxy, "topic_complete")["detail"].startswith("PROXY since ")
+
+    read = topics[READ]
+    assert [r["check"] for r in read["reasons"] if not r["ok"]] == ["no_source_consumers"]
+    detail = reason(read, "no_source_consumers")["detail"]
+    assert detail.startswith("group %s (Stable)" % GROUP), detail
+    assert "lag 0 (p0: 0, p1: 0)" in detail
+    assert [g["group_id"] for g in read["consumer_groups"]["groups"]] == [GROUP]
+    assert read["consumer_groups"]["groups"][0]["committed_offsets"] == [{"partition": 0, "offset": 2},
+                                                                        {"partition": 1, "offset": 2}]
 
     assert [u["topic"] for u in report["unmigrated_topics"]] == [LOOSE]
     loose = report["unmigrated_topics"][0]
@@ -177,7 +202,7 @@ def test_audit_names_every_problem_in_every_format(audit_lab):
     assert {t["topic"]: (t["verdict"], [(r["check"], r["ok"]) for r in t["reasons"]]) for t in served["topics"]} == \
         {t["topic"]: (t["verdict"], [(r["check"], r["ok"]) for r in t["reasons"]]) for t in report["topics"]}
     assert [u["topic"] for u in served["unmigrated_topics"]] == [LOOSE]
-    assert reason(by_topic(served)[POST], "no_post_migration_records")["detail"] == detail
+    assert reason(by_topic(served)[POST], "no_post_migration_records")["detail"] == post_detail
     # … while /metrics keeps answering.
     assert http("GET", "http://127.0.0.1:%d/metrics" % lab.port)[0] == 200
 
@@ -203,11 +228,11 @@ def test_html_report_in_headless_chromium(audit_lab):
         shot = page.screenshot(str(lab.dir / "audit-report.png"), full_page=True)
         verdicts = page.evaluate("""(function(){var out={};document.querySelectorAll('section.topic[data-topic]')
             .forEach(function(s){out[s.getAttribute('data-topic')]=s.getAttribute('data-verdict');});return out;})()""")
-        assert verdicts == {SAFE: "SAFE", POST: "UNSAFE", PROXY: "UNSAFE", LOOSE: "UNSAFE"}
+        assert verdicts == {SAFE: "SAFE", POST: "UNSAFE", PROXY: "UNSAFE", READ: "UNSAFE", LOOSE: "UNSAFE"}
         checks = page.evaluate("""(function(){var out={};document.querySelectorAll('section.topic[data-topic]')
             .forEach(function(s){out[s.getAttribute('data-topic')]=Array.from(s.querySelectorAll('li[data-check]'))
             .map(function(l){return l.getAttribute('data-check');});});return out;})()""")
-        for topic in (SAFE, POST, PROXY):
+        for topic in (SAFE, POST, PROXY, READ):
             assert checks[topic] == CHECKS
         assert checks[LOOSE] == ["unmigrated_topic"]
         assert page.evaluate("document.getElementById('verdict').textContent") == "UNSAFE"
@@ -228,6 +253,9 @@ def test_after_the_fix_ups_the_audit_is_safe(audit_lab):
     source, destination = lab.lab["source"], lab.lab["destination"]
     # proxy: its records are all on the destination; cut it over.
     cut_over(lab, PROXY)
+    # read: its consumer moves to the destination (it leaves the source's group).
+    lab.consumer.stdin.close()
+    assert lab.consumer.wait(30) == 0
     # loose: replicate it, map it, mark it COMPLETE.
     create_topics(destination, "%s:1" % LOOSE)
     labctl(lab.lab, "replicate", "--source", source, "--destination", destination, "--topic", LOOSE)
@@ -243,7 +271,9 @@ def test_after_the_fix_ups_the_audit_is_safe(audit_lab):
     report = json.loads(result.stdout)
     assert result.returncode == 0, (result.returncode, json.dumps(report, indent=1), result.stderr)
     assert report["verdict"] == "SAFE" and report["unmigrated_topics"] == []
-    assert {t["topic"]: t["verdict"] for t in report["topics"]} == {SAFE: "SAFE", PROXY: "SAFE", LOOSE: "SAFE"}
+    assert {t["topic"]: t["verdict"] for t in report["topics"]} == {SAFE: "SAFE", PROXY: "SAFE", READ: "SAFE", LOOSE: "SAFE"}
+    # The group is still there, Empty, with its commits: named, not reading.
+    assert GROUP in reason(by_topic(report)[READ], "no_source_consumers")["detail"]
     # With the default window the retired topic's recent records are named again.
     again = audit(lab, lab.dir / "fixed.yaml", "--format", "json")
     assert again.returncode == 1
