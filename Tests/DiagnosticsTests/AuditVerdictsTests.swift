@@ -227,6 +227,16 @@ import Testing
             == "group live (Stable) is active with offsets committed on the topic but its coordinator lists no members; lag 1 (p0: 1)")
     }
 
+    @Test func membersWithoutIdsOrHostsAreNamedByWhatIsKnown() {
+        var topic = Self.safeTopic()
+        topic.consumerGroups = .read([AuditConsumerGroup(groupId: "g", state: "Stable", members: [
+            AuditGroupMember(memberId: "", clientId: "", clientHost: "", partitions: nil),
+            AuditGroupMember(memberId: "m-7", clientId: "", clientHost: "", partitions: [0]),
+        ], committedOffsets: [0: 10])])
+        let detail = Self.reason(Self.judge([topic]), .noSourceConsumers).detail
+        #expect(detail == "group g (Stable) has 2 members reading from the source: a member (assignment unknown), member m-7 (partitions 0); lag 0 (p0: 0)")
+    }
+
     @Test func groupsNotReadAreNotVerified() {
         for groups in [AuditGroupsEvidence.notAnswered("coordinator 2 timed out"), .notChecked("no groups reader")] {
             var topic = Self.safeTopic()

@@ -258,7 +258,10 @@ public enum AuditVerdicts {
             let members = reading.sorted { $0.memberId < $1.memberId }.map { member -> String in
                 let partitions = member.partitions.flatMap { $0.isEmpty ? nil : "partitions " + $0.sorted().map(String.init).joined(separator: ", ") }
                     ?? (rebalancing ? "rebalancing, assignment pending" : "assignment unknown")
-                return "\(member.clientId) on \(member.clientHost) (\(partitions))"
+                // Brokers may leave ids and hosts empty (Tansu does): say what is known.
+                let name = !member.clientId.isEmpty ? member.clientId : (!member.memberId.isEmpty ? "member \(member.memberId)" : "a member")
+                let host = member.clientHost.isEmpty ? "" : " on \(member.clientHost)"
+                return "\(name)\(host) (\(partitions))"
             }
             readers.append("group \(group.groupId) (\(group.state)) has \(reading.count) member\(reading.count == 1 ? "" : "s") reading from the source: \(members.joined(separator: ", ")); \(lagText(group, highWatermarks))")
         }
