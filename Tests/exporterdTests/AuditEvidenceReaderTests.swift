@@ -22,9 +22,12 @@ import Testing
 
     static func reader(source: [BrokerAddress], destination: [BrokerAddress], timeout: Duration = .seconds(20)) -> AuditEvidenceReader {
         let settings = ConnectionSettings(requestTimeout: timeout)
+        // A hand-moved clock keeps read deadlines from running out on a loaded machine (the
+        // whole test suite at once); a broker that does not answer still fails by itself.
+        let clock = ManualTimeSource()
         return AuditEvidenceReader(
-            source: KafkaCluster(name: "source", bootstrapBrokers: source, settings: settings, logger: quietLogger),
-            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination, settings: settings, logger: quietLogger),
+            source: KafkaCluster(name: "source", bootstrapBrokers: source, settings: settings, clock: clock, logger: quietLogger),
+            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination, settings: settings, clock: clock, logger: quietLogger),
             selection: TopicSelection(mappings: [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")], regex: nil),
             since: 7 * 86400,
             groups: { topics in Dictionary(topics.map { ($0, .read([])) }, uniquingKeysWith: { first, _ in first }) })
@@ -146,7 +149,7 @@ import Testing
         fake.layout.addGroup("reports", FakeGroup(coordinator: 2, members: [try Self.member("reports-a", assignment: "reports-1", host: "/10.0.0.3")],
                                                   committedOffsets: [TopicPartition(topic: "orders", partition: 1): 5]))
         let cluster = KafkaCluster(name: "source", bootstrapBrokers: fake.bootstrap, settings: ConnectionSettings(requestTimeout: .seconds(20)),
-                                   logger: AuditEvidenceReaderTests.quietLogger)
+                                   clock: ManualTimeSource(), logger: AuditEvidenceReaderTests.quietLogger)
         let evidence = await AuditRun.consumerGroups(of: cluster)(["orders", "audit"])
         guard case .read(let orders) = evidence["orders"], case .read(let audit) = evidence["audit"] else {
             Issue.record("groups not read: \(evidence)")
