@@ -13,12 +13,14 @@ records taken care of by hand and the topic retired from the mappings, its recor
 `--since`) the audit exits 0. A frozen source broker (SIGSTOP) makes it exit 2 with nothing SAFE.
 
 Needs EXPORTERD_BIN (and Debian's chromium for the HTML test)."""
+import base64
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -241,6 +243,12 @@ def test_html_report_in_headless_chromium(audit_lab):
         assert page.evaluate("performance.getEntriesByType('resource').length") == 0
         assert page.console_errors() == []
         assert os.path.getsize(shot) > 10_000
+        # It prints: A4 pages through the print style sheet, every verdict still in the text.
+        page.send("Emulation.setEmulatedMedia", media="print")
+        assert page.evaluate("getComputedStyle(document.querySelector('section.topic')).breakInside") == "avoid"
+        pdf = base64.b64decode(page.send("Page.printToPDF", preferCSSPageSize=True)["data"])
+        assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 2
+        (lab.dir / "audit-report.pdf").write_bytes(pdf)
         shown = os.environ.get("AUDIT_SCREENSHOT")
         if shown:  # scripts/docs refresh: docs/audit-report.png
             page.screenshot(shown, full_page=True)
@@ -315,9 +323,26 @@ def test_frozen_source_broker_is_never_safe(tmp_path):
         assert report["reasons"][0]["detail"].startswith("not verified:")
         assert any(r["detail"].startswith("not verified:") for r in report["topics"][0]["reasons"])
         print("audit against a frozen source: exit %d in %.1fs" % (result.returncode, elapsed))
-        status, body = http("GET", "http://127.0.0.1:%d/api/v1/audit" % lab.port, timeout=90)
-        assert status == 200 and json.loads(body)["verdict"] == "UNSAFE"
-        assert all(t["verdict"] == "UNSAFE" for t in json.loads(body)["topics"])
+        # The daemon's audit, three requests at once, while /metrics is scraped: the scrapes
+        # answer from the last poll whatever the audit waits for.
+        answers, scrapes = [], []
+
+        def ask():
+            answers.append(http("GET", "http://127.0.0.1:%d/api/v1/audit" % lab.port, timeout=90))
+
+        askers = [threading.Thread(target=ask) for _ in range(3)]
+        for asker in askers:
+            asker.start()
+        while any(asker.is_alive() for asker in askers):
+            scrapes.append(http("GET", "http://127.0.0.1:%d/metrics" % lab.port, timeout=5)[0])
+            time.sleep(0.2)
+        for asker in askers:
+            asker.join()
+        assert scrapes and set(scrapes) == {200}
+        assert len(answers) == 3
+        for status, body in answers:
+            assert status == 200 and json.loads(body)["verdict"] == "UNSAFE"
+            assert all(t["verdict"] == "UNSAFE" for t in json.loads(body)["topics"])
     finally:
         if frozen:
             os.kill(source.process.pid, signal.SIGCONT)
