@@ -7,11 +7,7 @@ at a page as a browser renders it: screenshots, DOM checks and console errors.
         page.screenshot(tmp_path / "desktop.png")
         rows = page.evaluate("document.querySelectorAll('tr').length")
         page.wait_for("document.title !== ''")
-        assert page.console_errors() == []
-    finally:
-        page.close()
-
-Each `open` starts its own browser process (free DevTools port, throw-away profile), waits
+XX starts its own browser process (free DevTools port, throw-away profile), waits
 for the page's load event and stops that process by PID on `close`. Console errors are
 `console.error`/`console.assert` calls, uncaught exceptions and the browser's own error log
 entries (a resource that failed to load, a blocked request), from the first navigation on.
@@ -159,6 +155,12 @@ class Page:
             f.write(base64.b64decode(data))
         return path
 
+    def requests(self):
+        """The URL of every request the page made so far (documents, scripts, fetches, event
+        streams, images), in order."""
+        with self._lock:
+            return [e["params"]["request"]["url"] for e in self._events if e.get("method") == "Network.requestWillBeSent"]
+
     def console_errors(self):
         """Every console error so far, as text."""
         with self._lock:
@@ -243,7 +245,7 @@ def open(url, width, height, timeout=30):  # noqa: A001  (the module's verb: hea
                 time.sleep(0.1)
         socket = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=None, suppress_origin=True)
         page = Page(process, profile, socket)
-        for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
+        for domain in ("Page.enable", "Runtime.enable", "Log.enable", "Network.enable"):
             page.send(domain)
         page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                   mobile=width < 600)
