@@ -10,7 +10,7 @@ struct Exporterd: AsyncParsableCommand {
         commandName: "exporterd",
         abstract: "Watches a proxy-based Kafka producer migration and exports it to Prometheus.",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, OffsetsCommand.self, CheckCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, OffsetsCommand.self, CheckCommand.self, AuditCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

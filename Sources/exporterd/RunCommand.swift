@@ -76,11 +76,20 @@ struct RunCommand: AsyncParsableCommand {
             watch: watch, store: store, state: state, broadcaster: broadcaster, interval: settings.pollInterval,
             exportPartitionMetrics: settings.diagnostics.exportPartitionMetrics,
             eventCounts: restored.eventCounts, logger: logger)
+        let audit = SharedAuditRun(AuditRun(
+            reader: AuditEvidenceReader(
+                source: watch.source, destination: watch.destination, selection: watch.selection,
+                since: AuditWindow.defaultSince, groups: AuditRun.consumerGroups(of: watch.source)),
+            stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: environment, access: stateAccess),
+            history: { [store] in
+                do throws(MigrationStoreError) { return .success(try await store.auditHistory()) } catch { return .failure(error) }
+            }))
         let http: any Service
         do {
             http = try buildApplication(
                 state: state, events: StoreEventSource(store: store), broadcaster: broadcaster,
-                host: settings.listenAddress.host, port: settings.listenAddress.port, options: webOptions, logger: logger)
+                host: settings.listenAddress.host, port: settings.listenAddress.port, options: webOptions, audit: audit,
+                logger: logger)
         } catch {
             logger.critical("web_config_file: the TLS server cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(2)

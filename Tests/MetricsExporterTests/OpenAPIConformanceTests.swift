@@ -38,7 +38,8 @@ import Testing
             Issue.record("no paths")
             return
         }
-        #expect(Set(paths.keys) == ["/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/events", "/api/v1/events/stream"])
+        #expect(Set(paths.keys) == ["/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/events", "/api/v1/events/stream",
+                                    "/api/v1/audit"])
     }
 
     @Test func checkerRejectsWhatItMust() throws {
@@ -154,5 +155,43 @@ import Testing
                 #expect(content.keys.contains(response.headers[.contentType] ?? ""), "\(path)")
             }
         }
+    }
+
+    /// `/api/v1/audit` with a report holding every kind of evidence (SAFE, UNSAFE, not verified,
+    /// a group, an unmigrated topic), and its error answers.
+    @Test func auditAndItsErrorsConform() async throws {
+        let document = try Self.loadDocument()
+        let checker = JSONSchemaChecker(document: document)
+        let app = Application(router: buildRouter(state: ExporterState(), audit: FixedAudit(report: AuditFixtures.report)))
+        try await app.test(.router) { client in
+            for uri in ["/api/v1/audit", "/api/v1/audit?format=json", "/api/v1/audit?format=xml"] {
+                let response = try await client.executeRequest(uri: uri, method: .get, headers: [:], body: nil)
+                let problems = try Self.violations(document, path: "/api/v1/audit", response: response)
+                #expect(problems == [], "\(uri)")
+            }
+            for format in ["markdown", "html"] {
+                let response = try await client.executeRequest(uri: "/api/v1/audit?format=\(format)", method: .get, headers: [:], body: nil)
+                guard case .object(let content) = document["paths"]?["/api/v1/audit"]?["get"]?["responses"]?["200"]?["content"] else {
+                    Issue.record("no 200 content")
+                    continue
+                }
+                #expect(content.keys.contains(response.headers[.contentType] ?? ""), "\(format)")
+            }
+        }
+        let unavailable = Application(router: buildRouter(state: ExporterState()))
+        try await unavailable.test(.router) { client in
+            let response = try await client.executeRequest(uri: "/api/v1/audit", method: .get, headers: [:], body: nil)
+            #expect(response.status == .serviceUnavailable)
+            #expect(try Self.violations(document, path: "/api/v1/audit", response: response) == [])
+        }
+        // The schema is strict enough to catch a drift.
+        var wrong = try JSONValue.parse(json: String(decoding: try AuditJSON.render(AuditFixtures.report), as: UTF8.self))
+        #expect(checker.violations(of: wrong, against: "Audit") == [])
+        if case .object(var members) = wrong {
+            members["verdict"] = .string("MAYBE")
+            wrong = .object(members)
+        }
+        #expect(!checker.violations(of: wrong, against: "Audit").isEmpty)
+        #expect(!checker.violations(of: try JSONValue.parse(json: #"{"check":"topic_complete","ok":true}"#), against: "AuditReason").isEmpty)
     }
 }

@@ -75,7 +75,7 @@ private func badRequest(_ error: any Error) -> Response {
     return apiError(.badRequest, APIErrorBody(error: parameterError?.message ?? "\(error)", parameter: parameterError?.parameter))
 }
 
-private func apiError(_ status: HTTPResponse.Status, _ body: APIErrorBody) -> Response {
+func apiError(_ status: HTTPResponse.Status, _ body: APIErrorBody) -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = (try? encoder.encode(body)) ?? Data(#"{"error":"internal error"}"#.utf8)

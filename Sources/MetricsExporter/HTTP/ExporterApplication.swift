@@ -56,6 +56,7 @@ public func buildApplication(
     host: String,
     port: Int,
     options: WebServerOptions,
+    audit: (any AuditSource)? = nil,
     connections: OpenConnections? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     logger: Logger
@@ -64,7 +65,7 @@ public func buildApplication(
     let server = try options.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
     return makeApplication(
         state: state, events: events, broadcaster: broadcaster, host: host, port: port, options: options,
-        server: server, onServerRunning: onServerRunning, logger: logger)
+        audit: audit, server: server, onServerRunning: onServerRunning, logger: logger)
 }
 
 private func plainServer(_ options: WebServerOptions, _ connections: OpenConnections) -> HTTPServerBuilder {
@@ -76,11 +77,11 @@ private func plainServer(_ options: WebServerOptions, _ connections: OpenConnect
 
 private func makeApplication(
     state: some ExporterStateProvider, events: any MigrationEventSource, broadcaster: EventBroadcaster,
-    host: String, port: Int, options: WebServerOptions, server: HTTPServerBuilder,
+    host: String, port: Int, options: WebServerOptions, audit: (any AuditSource)? = nil, server: HTTPServerBuilder,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }, logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(state: state, events: events, broadcaster: broadcaster, users: options.users),
+        router: buildRouter(state: state, events: events, broadcaster: broadcaster, users: options.users, audit: audit),
         server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "exporterd"),
         onServerRunning: onServerRunning,

@@ -12,12 +12,14 @@ import Hummingbird
 ///   - broadcaster: where the poll loop publishes each commit's events for the SSE clients.
 ///   - heartbeatInterval: time between `: keep-alive` comments on an idle event stream.
 ///   - users: `basic_auth_users` of `web_config_file`; when set, every path but `/healthz` asks for them.
+///   - audit: runs the audit for `/api/v1/audit`; nil answers 503 there.
 public func buildRouter(
     state: some ExporterStateProvider,
     events: any MigrationEventSource = NoMigrationEvents(),
     broadcaster: EventBroadcaster = EventBroadcaster(),
     heartbeatInterval: Duration = .seconds(15),
-    users: BasicAuthUsers? = nil
+    users: BasicAuthUsers? = nil,
+    audit: (any AuditSource)? = nil
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     if let users { router.add(middleware: BasicAuthGate(users: users)) }
@@ -27,11 +29,13 @@ public func buildRouter(
     addMetricsRoute(to: router, state: state)
     addHealthRoutes(to: router, state: state)
     addAPIRoutes(to: router, state: state, events: events, broadcaster: broadcaster, heartbeatInterval: heartbeatInterval)
+    addAuditRoute(to: router, audit: audit)
     return router
 }
 
 /// Every path `buildRouter` serves, all with GET and HEAD only.
-let servedPaths: Set<String> = ["/", "/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/events", "/api/v1/events/stream"]
+let servedPaths: Set<String> = ["/", "/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/events", "/api/v1/events/stream",
+                                  "/api/v1/audit"]
 
 /// `GET /`: the status page from the latest snapshot and the latest stored events. A store
 /// that cannot be read leaves the events list empty rather than failing the page: the

@@ -233,7 +233,7 @@ public actor MigrationStore {
     }
 
     /// Runs `body` inside BEGIN … COMMIT, rolling back on any error; one at a time.
-    private func transaction<T: Sendable>(
+    func transaction<T: Sendable>(
         _ operation: String, begin: String, _ body: (SQLiteConnection) async throws(MigrationStoreError) -> T
     ) async throws(MigrationStoreError) -> T {
         try await exclusively { () async throws(MigrationStoreError) -> T in
