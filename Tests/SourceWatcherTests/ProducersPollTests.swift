@@ -7,7 +7,9 @@ import Testing
 import SourceWatcherTestSupport
 
 @Suite struct ProducersPollTests {
-    static let timeout = Duration.milliseconds(300)
+    /// Long enough that a loaded machine (the whole suite runs in parallel) never times out a
+    /// broker that answers; only the scripted hangs run it out.
+    static let timeout = Duration.seconds(2)
     static let settings = ConnectionSettings(connectTimeout: .milliseconds(500), requestTimeout: timeout)
 
     private func tp(_ topic: String, _ partition: Int32) -> TopicPartition {

@@ -121,7 +121,8 @@ struct WatchHarness {
                     source: KafkaCluster(name: "source", bootstrapBrokers: [source.address], clock: clock, logger: logger),
                     destination: KafkaCluster(name: "destination", bootstrapBrokers: [destination.address], clock: clock, logger: logger),
                     selection: TopicSelection(mappings: [TopicMapping(sourceTopic: "orders", destinationTopic: "orders")], regex: nil),
-                    agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(2)), client: .shared),
+                    // Generous: a scrape that times out on a loaded machine would drop a poll the test counts on.
+                    agents: ProxyAgents(settings: ProxyMetricsSettings(targets: [base + "/metrics"], timeout: .seconds(10)), client: .shared),
                     stateSource: MigrationStateSource(settings: MigrationStateSettings(location: .file(statePath)), client: .shared, environment: [:]),
                     accounting: MigrationAccounting(configuration: AccountingConfiguration(publishDelay: delaySeconds, confirmPolls: confirmPolls)),
                     proxiedTotals: ProxiedCounterTotals(), logger: logger, clock: clock)
