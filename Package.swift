@@ -67,6 +67,12 @@ let package = Package(
             ],
             path: "Benchmarks/MetricsRenderBenchmark"
         ),
+        // Times a big state document through one poll: `swift run -c release StateDocumentBenchmark`.
+        .executableTarget(
+            name: "StateDocumentBenchmark",
+            dependencies: ["Diagnostics"],
+            path: "Benchmarks/StateDocumentBenchmark"
+        ),
         .executableTarget(
             name: "exporterd",
             dependencies: [

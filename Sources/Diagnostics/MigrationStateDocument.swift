@@ -1,5 +1,6 @@
-/// The migration state document (CONTRACT §3) as a model, and its JSON reading. YAML documents
-/// are converted to this same model by the layer that reads them; nothing here does I/O.
+/// The migration state document (CONTRACT §3) as a model, and its checks (the JSON itself is
+/// read by `StateDocumentJSON`). YAML documents are converted to this same model by the layer
+/// that reads them; nothing here does I/O.
 import Foundation
 
 /// One topic's entry in the document.
@@ -32,18 +33,50 @@ public struct ReportedEvent: Sendable, Hashable, Codable {
     }
 }
 
-public struct MigrationStateDocument: Sendable, Hashable, Codable {
-    public var topics: [TopicStateReport]
-    public var events: [ReportedEvent]
+public struct MigrationStateDocument: Sendable, Hashable {
+    public private(set) var topics: [TopicStateReport]
+    public private(set) var events: [ReportedEvent]
+    /// Every poll looks each watched topic up: a scan per topic made a 100,000-entry document
+    /// cost ~40 s per poll, so the lookups are indexed once per document.
+    private var reportIndex: [String: Int] = [:]
+    private var eventsByTopic: [String: [ReportedEvent]] = [:]
 
     public init(topics: [TopicStateReport], events: [ReportedEvent] = []) {
-        self.topics = topics
+        self.topics = []
         self.events = events
+        reportIndex.reserveCapacity(topics.count)
+        for event in events { eventsByTopic[event.topic, default: []].append(event) }
+        append(topics)
     }
 
-    /// The topic's entry, or nil when the document does not list it (it is then REJECT).
+    /// The topic's entry, or nil when the document does not list it (it is then REJECT). A
+    /// topic listed twice (only possible for carried-over entries) answers with its last entry.
     public func report(for topic: String) -> TopicStateReport? {
-        topics.last { $0.topic == topic }
+        reportIndex[topic].map { topics[$0] }
+    }
+
+    /// The document's events for `topic`, in document order.
+    public func events(for topic: String) -> [ReportedEvent] {
+        eventsByTopic[topic] ?? []
+    }
+
+    /// Adds entries after the listed ones (`StableStateDocument` carries vanishing topics so).
+    public mutating func append(_ reports: [TopicStateReport]) {
+        topics.reserveCapacity(topics.count + reports.count)
+        for report in reports {
+            reportIndex[report.topic] = topics.count
+            topics.append(report)
+        }
+    }
+
+    // The indexes are derived from the lists: equality and hashing are the lists'.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.topics == rhs.topics && lhs.events == rhs.events
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topics)
+        hasher.combine(events)
     }
 }
 
@@ -76,17 +109,12 @@ extension MigrationStateDocument {
     /// Reads a JSON document. Fields are first taken loosely (all optional) so that every
     /// problem can be reported with the topic index and field name rather than a decoder path.
     public init(json data: Data) throws(MigrationStateDocumentError) {
-        let raw: RawDocument
-        do {
-            raw = try JSONDecoder().decode(RawDocument.self, from: data)
-        } catch let error as DecodingError {
-            throw Self.translate(error)
-        } catch {
-            throw .notJSON(String(describing: error))
-        }
+        let raw = try StateDocumentJSON.read(data)
         guard let rawTopics = raw.topics else { throw .missingTopics }
         var topics: [TopicStateReport] = []
+        topics.reserveCapacity(rawTopics.count)
         var firstIndex: [String: Int] = [:]
+        firstIndex.reserveCapacity(rawTopics.count)
         for (index, entry) in rawTopics.enumerated() {
             guard let topic = entry.topic else { throw .missingField(list: "topics", index: index, field: "topic") }
             if let first = firstIndex[topic] { throw .duplicateTopic(topic: topic, index: index, firstIndex: first) }
@@ -103,7 +131,7 @@ extension MigrationStateDocument {
                     list: "topics", index: index, field: "since", value: sinceText, expected: "an RFC 3339 time")
             }
             var timeoutSeconds: Double?
-            if let timeout = entry.migration_timeout_seconds {
+            if let timeout = entry.migrationTimeoutSeconds {
                 guard let seconds = timeout.seconds, seconds > 0, seconds.isFinite else {
                     throw .invalidField(
                         list: "topics", index: index, field: "migration_timeout_seconds", value: timeout.text,
@@ -129,84 +157,4 @@ extension MigrationStateDocument {
         }
         self.init(topics: topics, events: events)
     }
-
-    private static func translate(_ error: DecodingError) -> MigrationStateDocumentError {
-        switch error {
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return .wrongType(path: path(context.codingPath), expected: "\(type)")
-        case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return .notJSON(context.debugDescription)
-        case .dataCorrupted(let context):
-            return .wrongType(path: path(context.codingPath), expected: context.debugDescription)
-        case .keyNotFound(let key, let context):
-            return .wrongType(path: path(context.codingPath + [key]), expected: "a value")
-        @unknown default:
-            return .notJSON(String(describing: error))
-        }
-    }
-
-    /// `topics[2].state`, the way the config errors spell paths.
-    private static func path(_ codingPath: [any CodingKey]) -> String {
-        var text = ""
-        for key in codingPath {
-            if let index = key.intValue {
-                text += "[\(index)]"
-            } else {
-                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return text.isEmpty ? "document" : text
-    }
-}
-
-private struct RawDocument: Decodable {
-    var topics: [RawTopic]?
-    var events: [RawEvent]?
-}
-
-private struct RawTopic: Decodable {
-    var topic: String?
-    var state: String?
-    var since: String?
-    var migration_timeout_seconds: SecondsValue?
-}
-
-/// A number of seconds as JSON writes it (`300`) or as text (`"300"`): YAML documents reach
-/// this model with every scalar as the text written, so that a topic named `on` or `0123` stays
-/// that name, and their numbers arrive as text.
-private enum SecondsValue: Decodable {
-    case number(Double)
-    case text(String)
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else {
-            self = .text(try container.decode(String.self))
-        }
-    }
-
-    var seconds: Double? {
-        switch self {
-        case .number(let value): value
-        // Decimal notation only: `Double` alone would also take "nan", "inf" and hex floats.
-        case .text(let text):
-            text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-") })
-                ? Double(text) : nil
-        }
-    }
-
-    var text: String {
-        switch self {
-        case .number(let value): "\(value)"
-        case .text(let text): text
-        }
-    }
-}
-
-private struct RawEvent: Decodable {
-    var topic: String?
-    var type: String?
-    var at: String?
 }

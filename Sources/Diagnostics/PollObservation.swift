@@ -141,7 +141,7 @@ public struct TopicPoll: Sendable, Hashable {
             proxiedCountersRestarted: poll.proxied?.countersRestarted(for: read.topic) ?? false,
             stateSourceUp: poll.stateDocument != nil,
             report: poll.stateDocument?.report(for: read.topic),
-            reportedEvents: poll.stateDocument?.events.filter { $0.topic == read.topic } ?? [],
+            reportedEvents: poll.stateDocument?.events(for: read.topic) ?? [],
             wallClockStepped: poll.wallClockStepped)
     }
 }

@@ -79,13 +79,11 @@ public struct StableStateDocument: Sendable {
     /// the last report of each topic that has just dropped out of it.
     public mutating func act(on document: MigrationStateDocument) -> MigrationStateDocument {
         var effective = document
-        let listed = Set(document.topics.map(\.topic))
-        var carried: Set<String> = []
-        for report in actedOn?.topics ?? [] where !listed.contains(report.topic) && !vanishing.contains(report.topic) {
-            effective.topics.append(report)
-            carried.insert(report.topic)
+        let carried = (actedOn?.topics ?? []).filter {
+            document.report(for: $0.topic) == nil && !vanishing.contains($0.topic)
         }
-        vanishing = carried
+        effective.append(carried)
+        vanishing = Set(carried.map(\.topic))
         actedOn = effective
         return effective
     }

@@ -104,3 +104,47 @@ import Testing
         }
     }
 }
+
+/// The lookups every poll makes per watched topic, answered from the document's index.
+@Suite struct MigrationStateDocumentLookupTests {
+    let since = Date(timeIntervalSince1970: 1_795_514_700)
+
+    @Test func reportsAndEventsByTopic() throws {
+        let json = """
+            {"topics": [{"topic": "orders", "state": "PROXY", "since": "2026-11-24T10:05:00Z"},
+                        {"topic": "payments", "state": "COMPLETE", "since": "2026-11-24T10:05:00Z"}],
+             "events": [{"topic": "payments", "type": "INITIATED", "at": "2026-11-24T10:00:00Z"},
+                        {"topic": "orders", "type": "ENABLED", "at": "2026-11-24T09:00:00Z"},
+                        {"topic": "payments", "type": "COMPLETED", "at": "2026-11-24T10:05:00Z"}]}
+            """
+        let document = try MigrationStateDocument(json: Data(json.utf8))
+        #expect(document.report(for: "orders")?.state == .proxy)
+        #expect(document.report(for: "payments")?.state == .complete)
+        #expect(document.report(for: "audit") == nil)
+        #expect(document.events(for: "payments").map(\.type) == [.initiated, .completed])
+        #expect(document.events(for: "orders").map(\.type) == [.enabled])
+        #expect(document.events(for: "audit").isEmpty)
+    }
+
+    /// Carried-over entries come after the listed ones; a topic entered twice answers with its
+    /// last entry, as the scan it replaced did.
+    @Test func appendedEntriesAreFoundAndTheLastEntryWins() {
+        var document = MigrationStateDocument(topics: [TopicStateReport(topic: "orders", state: .proxy, since: since)])
+        document.append([
+            TopicStateReport(topic: "audit", state: .migrating, since: since),
+            TopicStateReport(topic: "orders", state: .complete, since: since),
+        ])
+        #expect(document.topics.map(\.topic) == ["orders", "audit", "orders"])
+        #expect(document.report(for: "audit")?.state == .migrating)
+        #expect(document.report(for: "orders")?.state == .complete)
+    }
+
+    @Test func equalityIgnoresHowTheDocumentWasBuilt() {
+        let orders = TopicStateReport(topic: "orders", state: .proxy, since: since)
+        let audit = TopicStateReport(topic: "audit", state: .complete, since: since)
+        var appended = MigrationStateDocument(topics: [orders])
+        appended.append([audit])
+        #expect(appended == MigrationStateDocument(topics: [orders, audit]))
+        #expect(Set([appended, MigrationStateDocument(topics: [orders, audit])]).count == 1)
+    }
+}

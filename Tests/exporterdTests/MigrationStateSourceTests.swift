@@ -67,6 +67,21 @@ import Testing
         #expect(document.events.map(\.type) == [.aborted])
     }
 
+    /// A controller rewrites its document far less often than exporterd polls: unchanged content
+    /// is parsed once, and new content is parsed again.
+    @Test func unchangedContentIsParsedOnce() async throws {
+        let (source, path) = try fileSource(Self.json)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try await source.read().get()
+        let second = try await source.read().get()
+        #expect(second == first)
+        #expect(await source.documentsParsed == 1)
+        try Data(Self.json.replacingOccurrences(of: "MIGRATING", with: "COMPLETE").utf8).write(to: URL(fileURLWithPath: path))
+        let third = try await source.read().get()
+        #expect(third.report(for: "payments")?.state == .complete)
+        #expect(await source.documentsParsed == 2)
+    }
+
     /// Unquoted YAML timestamps come through as the very same `since` as the JSON text, fractional
     /// seconds and offsets included.
     @Test func yamlFileWithUnquotedTimestampsEqualsJSON() async throws {

@@ -45,6 +45,9 @@ actor MigrationStateSource {
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async -> Void
     private var stability: StableStateDocument
+    private var lastParsed: (content: Data, document: MigrationStateDocument)?
+    /// How many times content was parsed (tests: unchanged content is parsed once).
+    private(set) var documentsParsed = 0
 
     /// `restoring`: the accounting the daemon resumed from, whose listed topics a first
     /// document must confirm gone like any later one. `now` and `sleep` time the confirming
@@ -88,7 +91,7 @@ actor MigrationStateSource {
             switch stability.read(content, at: now()) {
             case .stable(let data):
                 do {
-                    return .success(stability.act(on: try Self.parse(data)))
+                    return .success(stability.act(on: try parsedDocument(data)))
                 } catch {
                     stability.readFailed()
                     return .failure(.invalid(location: location, reason: error.reason))
@@ -118,6 +121,17 @@ actor MigrationStateSource {
         }
         stability.readFailed()
         return .failure(.changing(location: location))
+    }
+
+    /// The document in `content`, parsed again only when the content changed: a controller
+    /// rewrites its document far less often than exporterd polls, and a 100,000-topic document
+    /// costs a parse worth avoiding every poll.
+    private func parsedDocument(_ content: Data) throws(InvalidDocument) -> MigrationStateDocument {
+        if let lastParsed, lastParsed.content == content { return lastParsed.document }
+        let document = try Self.parse(content)
+        lastParsed = (content, document)
+        documentsParsed += 1
+        return document
     }
 
     /// The document's raw bytes, at most `documentLimit` of them.
