@@ -1,0 +1,422 @@
+"""Two exporterd replicas watching the same lab agree (issue 12, item 7).
+
+Two `exporterd run` processes, each with its own `data_dir` and port and otherwise the same
+config (same brokers, agents and state file), watch private Tansu brokers (`private_lab`) with
+the lab stand-ins: two proxy agents following the state file, a replicator, direct (rogue)
+producers, and topics in PROXY, MIGRATING and COMPLETE, moved through a cutover while watched.
+The run goes through phases of proxied traffic and rogue bursts; between phases the agents
+pause and nothing writes for longer than `publish_delay + confirm_polls × poll_interval`
+(a quiet period). After each quiet period every counter below must be identical on both
+replicas, per topic, and equal to the truth:
+
+- `unproxied_source_records_total` = the rogue records written while the topic was PROXY or
+  MIGRATING. CONTRACT §5 guarantee (2): exact at the latest `confirm_polls` polls after a
+  quiet poll. `post_migration_source_records_total` = the rogue records written while
+  COMPLETE (S(t) − S_c, S_c taken at the last poll before COMPLETE was seen).
+- `source_offsets_total` / `destination_offsets_total` = the sum of the brokers' high
+  watermarks.
+- `proxied_records_total` / `proxied_bytes_total` = what the agents acknowledged (summed over
+  agents). CONTRACT §4: the counter "starts from the agents' values when exporterd first sees
+  them, and after a restart adds what the agents counted meanwhile": the first value is the
+  agent's counter itself, not 0, so replicas started at different times agree as long as no
+  agent restarted between their starts (a replica that watched an agent restart adds the old
+  process's count; one that first sees the new process cannot know it). Agents are not
+  restarted here, so exact equality is what the contract promises, and it is asserted. A
+  replica restarted from its own data_dir (SIGTERM, and kill -9) adds what the agents counted
+  while it was away, so it must agree too.
+- `events_total{type}` and the events themselves (topic, type) are the same on both; each
+  replica's sequence numbers run 1..n without gap or duplicate across its restarts.
+
+Also at every sample taken during traffic: no replica's unproxied or post-migration counter
+is above the rogue records written so far (guarantee (1): never above the truth).
+
+A table per quiet period is printed (`-s` shows it). Every process is started here and stopped
+by PID. Needs EXPORTERD_BIN (skipped without it); the brokers come from `private_lab`.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+
+import pytest
+
+from exporter_lab import Process, free_port, http, parse_metrics
+from private_brokers import SCRIPTS, Proc, create_topics, high_watermarks, private_lab, wait_until  # noqa: F401
+
+POLL_INTERVAL, PUBLISH_DELAY, CONFIRM_POLLS = 1, 2, 3
+AGENT_DELAY_MAX = 1.9   # below publish_delay, as CONTRACT §5 requires of agents
+QUIET_SECONDS = PUBLISH_DELAY + CONFIRM_POLLS * POLL_INTERVAL   # the quiet period must exceed this
+COUNTERS = ("unproxied", "post_migration", "proxied_records", "proxied_bytes", "source_offsets",
+            "destination_offsets")
+METRIC = {
+    "unproxied": "kafka_migration_unproxied_source_records_total",
+    "post_migration": "kafka_migration_post_migration_source_records_total",
+    "proxied_records": "kafka_migration_proxied_records_total",
+    "proxied_bytes": "kafka_migration_proxied_bytes_total",
+    "source_offsets": "kafka_migration_source_offsets_total",
+    "destination_offsets": "kafka_migration_destination_offsets_total",
+}
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:6])
+
+
+class Replica:
+    """One exporterd with its own data_dir and port; the rest of the config is shared."""
+
+    def __init__(self, name, binary, directory, shared_config):
+        self.name, self.binary, self.dir = name, binary, directory
+        self.port = free_port()
+        os.makedirs(directory, exist_ok=True)
+        self.config = os.path.join(directory, "exporterd.yaml")
+        with open(self.config, "w") as f:
+            f.write("listen_address: 127.0.0.1:%d\ndata_dir: %s\n%s"
+                    % (self.port, os.path.join(directory, "data"), shared_config))
+        self.process = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        self.process = Process([self.binary, "run", "--config", self.config],
+                               os.path.join(self.dir, "exporterd-%d.log" % self.starts))
+        wait_until(self.ready, 60, 0.25, "%s /readyz" % self.name)
+
+    def ready(self):
+        if self.process.popen.poll() is not None:
+            raise AssertionError("%s exited with %s" % (self.name, self.process.popen.returncode))
+        try:
+            return http("GET", "http://127.0.0.1:%d/readyz" % self.port, timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    def stop(self, sig=signal.SIGTERM):
+        code = None
+        if self.process is not None:
+            self.process.stop(sig)
+            code = self.process.popen.returncode
+            self.process = None
+        return code
+
+    @property
+    def running(self):
+        return self.process is not None
+
+    def metrics(self):
+        return parse_metrics(http("GET", "http://127.0.0.1:%d/metrics" % self.port)[1])
+
+    def events(self):
+        body = http("GET", "http://127.0.0.1:%d/api/v1/events?limit=10000" % self.port)[1]
+        return json.loads(body)["events"]
+
+
+def counters(metrics, topics):
+    """{topic: {counter: value}} and {event type: count} from one /metrics page."""
+    per_topic = {t: {c: metrics.get((METRIC[c], frozenset({("topic", t)})), 0.0) for c in COUNTERS} for t in topics}
+    events = {dict(labels)["type"]: value for (name, labels), value in metrics.items()
+              if name == "kafka_migration_events_total" and value}
+    return per_topic, events
+
+
+class Lab:
+    """The shared lab: state file, agents, replicator, rogue writes and their ledger."""
+
+    def __init__(self, brokers, directory, topics):
+        self.brokers, self.dir, self.topics = brokers, directory, topics
+        self.state_file = os.path.join(directory, "state.json")
+        self.states = {}
+        self.rogue = {t: {"unproxied": 0, "post_migration": 0} for t in topics}
+        self.moves = Counter()
+        self.agents = []
+        self.streaming = set()   # topics a rogue stream writes to right now: truth unknown
+
+    def set_state(self, topic, state):
+        previous = self.states.get(topic)
+        subprocess.run([sys.executable, os.path.join(SCRIPTS, "migration_state.py"), "set", topic, state,
+                        "--file", self.state_file], check=True, capture_output=True, timeout=20)
+        self.states[topic] = state
+        if previous is not None:
+            self.moves[(previous, state)] += 1
+
+    def write_rogue(self, topic, count):
+        result = subprocess.run([sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
+                                 self.brokers["source"], "--topic", topic, "--count", str(count)],
+                                capture_output=True, text=True, timeout=60)
+        report = json.loads(result.stdout)
+        assert report["acked"] == count and report["failed"] == 0, result.stderr
+        self.book(topic, count)
+
+    def book(self, topic, count):
+        kind = "post_migration" if self.states[topic] == "COMPLETE" else "unproxied"
+        self.rogue[topic][kind] += count
+
+    def start_agent(self, rates):
+        args = ["--bootstrap", self.brokers["source"], "--destination-bootstrap", self.brokers["destination"],
+                "--state-file", self.state_file, "--publish-delay-max", str(AGENT_DELAY_MAX), "--paused"]
+        for topic, rate in rates:
+            args += ["--topic", "%s:%s" % (topic, rate)]
+        self.agents.append(Proc("proxy_agent.py", *args, log_dir=self.dir))
+
+    def resume(self):
+        for agent in self.agents:
+            agent.post("/resume")
+
+    def pause_and_settle(self):
+        """Pauses every agent and waits until each published everything it acknowledged."""
+        for agent in self.agents:
+            agent.post("/pause")
+
+        def settled(agent):
+            first = agent.get_json("/state")
+            time.sleep(0.3)
+            second = agent.get_json("/state")
+            done = first["acked"] == second["acked"] and second["published"] == second["acked"]
+            return second if done else None
+        return [wait_until(lambda: settled(agent), AGENT_DELAY_MAX + 10, 0.1, "agent settled") for agent in self.agents]
+
+    def truth(self, agent_states):
+        """What every replica must show once quiet."""
+        expected = {}
+        for topic in self.topics:
+            expected[topic] = {
+                "unproxied": float(self.rogue[topic]["unproxied"]),
+                "post_migration": float(self.rogue[topic]["post_migration"]),
+                "proxied_records": float(sum(s["acked"].get(topic, 0) for s in agent_states)),
+                "proxied_bytes": float(sum(s["acked_bytes"].get(topic, 0) for s in agent_states)),
+                "source_offsets": float(sum(high_watermarks(self.brokers["source"], topic).values())),
+                "destination_offsets": float(sum(high_watermarks(self.brokers["destination"], topic).values())),
+            }
+        return expected
+
+
+def print_table(phase, lab, expected, seen):
+    names = sorted(seen)
+    print("\nquiet period after %s:" % phase)
+    header = "%-22s %-9s %-15s" % ("topic", "state", "counter") + "".join(" %12s" % n for n in ["truth"] + names)
+    print(header)
+    for topic in lab.topics:
+        for counter in COUNTERS:
+            row = "%-22s %-9s %-15s %12d" % (topic, lab.states[topic], counter, expected[topic][counter])
+            row += "".join(" %12d" % seen[n][0][topic][counter] for n in names)
+            print(row)
+    types = sorted(set().union(*(seen[n][1] for n in names)))
+    for t in types:
+        print("%-22s %-9s %-15s %12s" % ("events_total", "", t, "") + "".join(" %12d" % seen[n][1].get(t, 0) for n in names))
+
+
+def check_never_above_truth(lab, replicas, bad):
+    """Guarantee (1) at any time: no count above the rogue records written so far."""
+    for replica in replicas:
+        if not replica.running:
+            continue
+        try:
+            per_topic, _ = counters(replica.metrics(), lab.topics)
+        except OSError:
+            continue
+        for topic in lab.topics:
+            if topic in lab.streaming:
+                continue
+            for kind in ("unproxied", "post_migration"):
+                if per_topic[topic][kind] > lab.rogue[topic][kind]:
+                    bad.append((replica.name, topic, kind, per_topic[topic][kind], lab.rogue[topic][kind]))
+
+
+def traffic(lab, replicas, seconds, bad):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        check_never_above_truth(lab, replicas, bad)
+        time.sleep(0.5)
+
+
+def quiet_and_compare(phase, lab, replicas, bad, timeout=45):
+    """Ends the phase's traffic, then waits for every replica to show the truth (quiet period)."""
+    agent_states = lab.pause_and_settle()
+    quiet_from = time.monotonic()
+    expected = lab.truth(agent_states)
+    seen = {}
+
+    def agreed():
+        check_never_above_truth(lab, replicas, bad)
+        expected.update(lab.truth(agent_states))   # the replicator may still be copying
+        for replica in replicas:
+            seen[replica.name] = counters(replica.metrics(), lab.topics)
+        return all(seen[r.name][0] == expected for r in replicas) and \
+            len({json.dumps(seen[r.name][1], sort_keys=True) for r in replicas}) == 1
+    try:
+        wait_until(agreed, timeout, 0.5, "replicas agree with the truth after %s" % phase)
+    finally:
+        print_table(phase, lab, expected, seen)
+    took = time.monotonic() - quiet_from
+    print("agreed %.1f s into the quiet period (publish_delay + confirm_polls x poll_interval = %d s)"
+          % (took, QUIET_SECONDS))
+    # And they hold: two more polls change nothing.
+    time.sleep(2 * POLL_INTERVAL + 0.2)
+    assert agreed(), "replicas moved after agreeing (%s)" % phase
+    return seen
+
+
+def test_two_replicas_agree_after_every_quiet_period_across_restarts(private_lab, tmp_path):
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    proxy_a, proxy_b = unique("orders"), unique("payments")        # PROXY throughout
+    migrating = unique("ledger")                                    # PROXY -> MIGRATING, stays
+    complete = unique("audit")                                      # PROXY -> MIGRATING -> COMPLETE
+    topics = [proxy_a, proxy_b, migrating, complete]
+    for cluster in ("source", "destination"):
+        create_topics(private_lab[cluster], *("%s:3" % t for t in topics))
+    lab = Lab(private_lab, str(tmp_path), topics)
+    # History from before the migration (REJECT: unlisted), then every topic PROXY.
+    for topic in topics:
+        lab.states[topic] = "REJECT"
+        lab.write_rogue(topic, 15)
+        lab.rogue[topic] = {"unproxied": 0, "post_migration": 0}   # written while REJECT: not counted
+    for topic in topics:
+        lab.set_state(topic, "PROXY")
+
+    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
+                      private_lab["destination"], *sum((["--topic", t] for t in topics), []), log_dir=str(tmp_path))
+    replicas = []
+    bad = []
+    try:
+        # Two agents; the MIGRATING topic is produced by both (summed over agents).
+        lab.start_agent([(proxy_a, 8), (migrating, 4), (complete, 4)])
+        lab.start_agent([(proxy_b, 6), (migrating, 3)])
+        targets = ", ".join("http://127.0.0.1:%d/metrics" % a.port for a in lab.agents)
+        source_host, source_port = private_lab["source"].rsplit(":", 1)
+        dest_host, dest_port = private_lab["destination"].rsplit(":", 1)
+        shared = "\n".join([
+            "poll_interval: %ds" % POLL_INTERVAL,
+            "source: {bootstrap_brokers: [{hostname: %s, port: %s}]}" % (source_host, source_port),
+            "destination: {bootstrap_brokers: [{hostname: %s, port: %s}]}" % (dest_host, dest_port),
+            "topic_mappings:",
+        ] + ["  - {source_topic: %s}" % t for t in topics] + [
+            "proxy_metrics: {targets: [%s], publish_delay: %ds, timeout: 1s}" % (targets, PUBLISH_DELAY),
+            "migration_state: {file: %s}" % lab.state_file,
+            "diagnostics: {confirm_polls: %d}" % CONFIRM_POLLS,
+        ]) + "\n"
+        replicas = [Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b")]
+        for replica in replicas:
+            replica.start()
+        a, b = replicas
+
+        # 1. Both up: proxied traffic, rogue bursts on PROXY topics, a cutover to MIGRATING and
+        #    one through to COMPLETE, and a burst on each of those.
+        lab.resume()
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(proxy_a, 7)
+        lab.set_state(migrating, "MIGRATING")
+        lab.set_state(complete, "MIGRATING")
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(migrating, 5)
+        wait_until(lambda: all(r.metrics().get(("kafka_migration_replication_offset_lag",
+                                                frozenset({("topic", complete)}))) == 0 for r in replicas),
+                   30, 0.25, "the cutover's lag drained")
+        lab.set_state(complete, "COMPLETE")
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(complete, 4)
+        lab.write_rogue(proxy_b, 3)
+        traffic(lab, replicas, 2, bad)
+        quiet_and_compare("phase 1 (both replicas up)", lab, replicas, bad)
+
+        # 2. Replica B stopped with SIGTERM; traffic and bursts while it is away; it comes back
+        #    from its data_dir and catches up.
+        assert b.stop(signal.SIGTERM) == 0
+        lab.resume()
+        traffic(lab, replicas, 2, bad)
+        lab.write_rogue(proxy_a, 6)
+        lab.write_rogue(migrating, 2)
+        lab.write_rogue(complete, 3)
+        traffic(lab, replicas, 3, bad)
+        b.start()
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(proxy_b, 4)
+        traffic(lab, replicas, 2, bad)
+        quiet_and_compare("phase 2 (replica-b SIGTERM and restarted)", lab, replicas, bad)
+
+        # 3. Replica A killed with SIGKILL in the middle of traffic and a rogue stream; back a
+        #    few seconds later.
+        lab.resume()
+        rogue = subprocess.Popen([sys.executable, os.path.join(SCRIPTS, "rogue_producer.py"), "--bootstrap",
+                                  private_lab["source"], "--topic", proxy_b, "--rate", "3"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lab.streaming.add(proxy_b)
+        try:
+            traffic(lab, replicas, 2, bad)
+            a.stop(signal.SIGKILL)
+            lab.write_rogue(proxy_a, 5)
+            traffic(lab, replicas, 3, bad)
+            a.start()
+            traffic(lab, replicas, 2, bad)
+        finally:
+            rogue.terminate()
+            out, err = rogue.communicate(timeout=20)
+        report = json.loads(out)
+        assert report["failed"] == 0 and report["acked"] > 0, err
+        lab.book(proxy_b, report["acked"])
+        lab.streaming.discard(proxy_b)
+        lab.write_rogue(complete, 2)
+        traffic(lab, replicas, 2, bad)
+        quiet_and_compare("phase 3 (replica-a kill -9 and restarted)", lab, replicas, bad)
+
+        # 4. Both up again: one more round of everything.
+        lab.resume()
+        traffic(lab, replicas, 2, bad)
+        lab.write_rogue(migrating, 3)
+        lab.write_rogue(proxy_a, 2)
+        traffic(lab, replicas, 3, bad)
+        seen = quiet_and_compare("phase 4 (both replicas up)", lab, replicas, bad)
+
+        assert bad == [], "a count above the truth: %r" % bad[:10]
+        # Every counter moved in this run, so the agreement above is not agreement on zeros.
+        for topic in topics:
+            assert seen["replica-a"][0][topic]["proxied_records"] > 0, topic
+        assert lab.rogue[complete]["post_migration"] > 0 and lab.rogue[migrating]["unproxied"] > 0
+
+        # The events themselves: the same (topic, type) on both; contiguous seq per replica
+        # across its restart; and the cutovers recorded once each.
+        listed = {}
+        for replica in replicas:
+            events = replica.events()
+            assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), replica.name
+            listed[replica.name] = Counter((e["topic"], e["type"]) for e in events)
+        assert listed["replica-a"] == listed["replica-b"], listed
+        events = listed["replica-a"]
+        assert events[(migrating, "INITIATED")] == 1 and events[(complete, "INITIATED")] == 1
+        assert events[(complete, "COMPLETED")] == 1
+        for topic in (proxy_a, proxy_b, migrating):
+            assert events[(topic, "UNPROXIED_WRITES_DETECTED")] == 1, (topic, events)
+        assert events[(complete, "POST_MIGRATION_WRITES_DETECTED")] == 1, events
+        by_type = Counter()
+        for (_, kind), n in events.items():
+            by_type[kind] += n
+        assert seen["replica-a"][1] == {k: float(v) for k, v in by_type.items()}
+        print("events on each replica: %s" % dict(sorted(by_type.items())))
+    finally:
+        for replica in replicas:
+            replica.stop()
+        for agent in lab.agents:
+            agent.stop()
+        replicator.stop()
+
+
+def test_dashboard_panels_never_add_replicas_up():
+    """Two replicas export the same series under different `instance` labels: a panel that sums
+    a counter or gauge straight over them shows twice the truth. Every `sum` in a panel query
+    must sum per-replica maxima/minima (`sum(max by (job, topic) (...))`), except the poll
+    duration histogram, whose buckets from both replicas are one distribution of polls."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                    "dashboards"))
+    import generate  # dashboards/generate.py
+    import re
+    summing = re.compile(r"\bsum\s*(?:by\s*\([^)]*\)\s*)?\(\s*(?!max by|min by|rate\(kafka_migration_poll_duration_seconds_bucket)")
+    offenders = [(title, ref, expr) for title, ref, _, expr in generate.panel_queries(substituted=False)
+                 if summing.search(expr)]
+    assert offenders == [], offenders
+    # The check itself catches what it is for.
+    assert summing.search('sum(kafka_migration_unproxied_source_records_total{job=~"$job"})')
+    assert summing.search('sum by (topic) (rate(kafka_migration_proxied_records_total{job=~"$job"}[1m]))')
