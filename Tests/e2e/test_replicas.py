@@ -135,7 +135,7 @@ class Replica:
         wait_until(lambda: (self.complete_polls() or 0) >= start + polls, 30, 0.2, "%s: %d more polls" % (self.name, polls))
 
     def events(self):
-        body = http("GET", "http://127.0.0.1:%d/api/v1/events?limit=10000" % self.port)[1]
+        body = http("GET", "http://127.0.0.1:%d/api/v1/events?limit=1000" % self.port)[1]
         return json.loads(body)["events"]
 
 
@@ -259,8 +259,8 @@ def traffic(lab, replicas, seconds, bad):
 
 def quiet_and_compare(phase, lab, replicas, bad, timeout=45):
     """Ends the phase's traffic, then waits for every replica to show the truth (quiet period)."""
-    agent_states = lab.pause_and_settle()
     quiet_from = time.monotonic()
+    agent_states = lab.pause_and_settle()
     expected = lab.truth(agent_states)
     seen = {}
 
@@ -281,7 +281,7 @@ def quiet_and_compare(phase, lab, replicas, bad, timeout=45):
     finally:
         print_table(phase, lab, expected, seen)
     took = time.monotonic() - quiet_from
-    print("agreed %.1f s into the quiet period (publish_delay + confirm_polls x poll_interval = %d s)"
+    print("agreed %.1f s after the agents paused (publish_delay + confirm_polls x poll_interval = %d s)"
           % (took, QUIET_SECONDS))
     # And they hold: two more polls change nothing.
     time.sleep(2 * POLL_INTERVAL + 0.2)
