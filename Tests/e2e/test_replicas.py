@@ -37,6 +37,11 @@ replicas, per topic, and equal to the truth:
 Also at every sample taken during traffic: no replica's unproxied or post-migration counter
 is above the rogue records written so far (guarantee (1): never above the truth).
 
+The second test stops a replica across a cutover (PROXY under traffic when it stops, COMPLETE
+when it is back) and starts a third with an empty data_dir afterwards; the third runs the
+shipped rules in a real Prometheus and Alertmanager scraping both replicas (one page, kept
+firing with a replica killed). See docs/high-availability.md.
+
 A table per quiet period is printed (`-s` shows it). Every process is started here and stopped
 by PID. Needs EXPORTERD_BIN (skipped without it); the brokers come from `private_lab`.
 """
@@ -427,6 +432,8 @@ def test_two_replicas_agree_after_every_quiet_period_across_restarts(private_lab
         for (_, kind), n in events.items():
             by_type[kind] += n
         assert seen["replica-a"][1] == {k: float(v) for k, v in by_type.items()}
+        assert by_type["INITIATED"] == lab.moves[("PROXY", "MIGRATING")] == 2
+        assert by_type["COMPLETED"] == lab.moves[("MIGRATING", "COMPLETE")] == 1
         print("events on each replica: %s" % dict(sorted(by_type.items())))
     finally:
         for replica in replicas:
@@ -529,6 +536,115 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
         # happened before it started.
         assert [(e["topic"], e["type"]) for e in c.events()] == [(moving, "POST_MIGRATION_WRITES_DETECTED")]
     finally:
+        for replica in replicas:
+            replica.stop()
+        for agent in lab.agents:
+            agent.stop()
+        replicator.stop()
+
+
+def test_two_replicas_behind_one_prometheus_page_once_and_keep_paging_with_one_down(private_lab, tmp_path):
+    """The shipped rules with two replicas in one scrape job, in a real Prometheus and
+    Alertmanager (as Tests/e2e/test_alerting.py, 1 s scrapes and evaluations): a direct write to
+    a PROXY topic, counted by both replicas, is one alert (no `instance` label) and one page;
+    killing the replica Prometheus saw first keeps that alert firing without a resolve; nothing
+    else fires."""
+    import shutil
+    from test_alerting import ALERTMANAGER, RULES, Prometheus, Webhook, answers, values
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    if not shutil.which("prometheus") or not ALERTMANAGER:
+        pytest.skip("prometheus / prometheus-alertmanager not installed (scripts/lab install)")
+    alert = "KafkaMigrationUnproxiedSourceWrites"
+    clean, bypassed = unique("clean"), unique("bypassed")
+    for cluster in ("source", "destination"):
+        create_topics(private_lab[cluster], "%s:2" % clean, "%s:2" % bypassed)
+    lab = Lab(private_lab, str(tmp_path), [clean, bypassed])
+    lab.set_state(clean, "PROXY")
+    lab.set_state(bypassed, "PROXY")
+    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
+                      private_lab["destination"], "--topic", clean, "--topic", bypassed, log_dir=str(tmp_path))
+    webhook = Webhook()
+    replicas, others = [], []
+    try:
+        lab.start_agent([(clean, 5), (bypassed, 1)])
+        source_host, source_port = private_lab["source"].rsplit(":", 1)
+        dest_host, dest_port = private_lab["destination"].rsplit(":", 1)
+        shared = "\n".join([
+            "poll_interval: %ds" % POLL_INTERVAL,
+            "source: {bootstrap_brokers: [{hostname: %s, port: %s}]}" % (source_host, source_port),
+            "destination: {bootstrap_brokers: [{hostname: %s, port: %s}]}" % (dest_host, dest_port),
+            "topic_mappings: [{source_topic: %s}, {source_topic: %s}]" % (clean, bypassed),
+            "proxy_metrics: {targets: [http://127.0.0.1:%d/metrics], publish_delay: %ds, timeout: 1s}"
+            % (lab.agents[0].port, PUBLISH_DELAY),
+            "migration_state: {file: %s}" % lab.state_file,
+            "diagnostics: {confirm_polls: %d}" % CONFIRM_POLLS,
+        ]) + "\n"
+        replicas = [Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b")]
+        for replica in replicas:
+            replica.start()
+        for replica in replicas:
+            replica.wait_for_quiet_baseline()
+        lab.resume()
+
+        am_port, prom_port = free_port(), free_port()
+        (tmp_path / "alertmanager.yml").write_text(
+            "route: {receiver: webhook, group_by: [alertname, job, topic], group_wait: 1s, group_interval: 1s, "
+            "repeat_interval: 1h}\nreceivers: [{name: webhook, webhook_configs: [{url: '%s', send_resolved: true}]}]\n"
+            % webhook.url)
+        others.append(Process([ALERTMANAGER, "--config.file=%s" % (tmp_path / "alertmanager.yml"),
+                               "--storage.path=%s" % (tmp_path / "alertmanager-data"),
+                               "--web.listen-address=127.0.0.1:%d" % am_port, "--cluster.listen-address="],
+                              str(tmp_path / "alertmanager.log")))
+        wait_until(lambda: answers("http://127.0.0.1:%d/-/ready" % am_port), 30, 0.2, "alertmanager ready")
+        (tmp_path / "prometheus.yml").write_text("\n".join([
+            "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}",
+            "rule_files: [%s]" % json.dumps(RULES),
+            "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:%d']}]}]}" % am_port,
+            "scrape_configs:",
+            "  - job_name: exporterd",
+            "    static_configs: [{targets: ['127.0.0.1:%d', '127.0.0.1:%d']}]" % tuple(r.port for r in replicas),
+        ]) + "\n")
+        others.append(Process(["prometheus", "--config.file=%s" % (tmp_path / "prometheus.yml"),
+                               "--storage.tsdb.path=%s" % (tmp_path / "prometheus-data"),
+                               "--web.listen-address=127.0.0.1:%d" % prom_port], str(tmp_path / "prometheus.log")))
+        wait_until(lambda: answers("http://127.0.0.1:%d/-/ready" % prom_port), 30, 0.2, "prometheus ready")
+        prometheus = Prometheus(prom_port)
+        wait_until(lambda: len(values(prometheus.query(
+            'count_over_time(kafka_migration_unproxied_source_records_total{job="exporterd"}[1m]) >= 5'))) == 4,
+            30, 0.5, "5 scrapes of both topics on both replicas")
+
+        def firing():
+            return sorted(json.dumps(a["labels"], sort_keys=True)
+                          for a in prometheus.get("/api/v1/alerts")["alerts"] if a["state"] == "firing")
+
+        lab.write_rogue(bypassed, 10)
+        webhook.wait_page(alert, bypassed, 120)
+        # Both replicas count it; still one alert, without an instance label.
+        wait_until(lambda: all(counters(r.metrics(), [bypassed])[0][bypassed]["unproxied"] > 0 for r in replicas),
+                   30, 0.5, "both replicas counted the write")
+        time.sleep(3)
+        expected = [json.dumps({"alertname": alert, "job": "exporterd", "severity": "critical", "topic": bypassed},
+                               sort_keys=True)]
+        assert firing() == expected, firing()
+
+        # The replica down: its series go stale, the other's rise keeps the alert.
+        replicas[0].stop(signal.SIGKILL)
+        wait_until(lambda: values(prometheus.query('up{job="exporterd"} == 0')) == [0.0], 15, 0.5,
+                   "Prometheus saw replica-a down")
+        for _ in range(10):
+            assert firing() == expected, firing()
+            time.sleep(1)
+        pages = [(a["status"], a["labels"].get("alertname"), a["labels"].get("topic"), a["labels"].get("instance"))
+                 for _, a in webhook.alerts()]
+        assert set(pages) == {("firing", alert, bypassed, None)}, pages
+        print("two replicas, one Prometheus: %d notification(s), all for the one alert %s{topic=%s}, none resolved"
+              % (len(pages), alert, bypassed))
+    finally:
+        for process in reversed(others):
+            process.stop()
+        webhook.close()
         for replica in replicas:
             replica.stop()
         for agent in lab.agents:
