@@ -181,16 +181,16 @@ class Lab:
 def print_table(phase, lab, expected, seen):
     names = sorted(seen)
     print("\nquiet period after %s:" % phase)
-    header = "%-22s %-9s %-15s" % ("topic", "state", "counter") + "".join(" %12s" % n for n in ["truth"] + names)
+    header = "%-22s %-9s %-31s" % ("topic", "state", "counter") + "".join(" %12s" % n for n in ["truth"] + names)
     print(header)
     for topic in lab.topics:
         for counter in COUNTERS:
-            row = "%-22s %-9s %-15s %12d" % (topic, lab.states[topic], counter, expected[topic][counter])
+            row = "%-22s %-9s %-31s %12d" % (topic, lab.states[topic], counter, expected[topic][counter])
             row += "".join(" %12d" % seen[n][0][topic][counter] for n in names)
             print(row)
     types = sorted(set().union(*(seen[n][1] for n in names)))
     for t in types:
-        print("%-22s %-9s %-15s %12s" % ("events_total", "", t, "") + "".join(" %12d" % seen[n][1].get(t, 0) for n in names))
+        print("%-22s %-9s %-31s %12s" % ("events_total", "", t, "") + "".join(" %12d" % seen[n][1].get(t, 0) for n in names))
 
 
 def check_never_above_truth(lab, replicas, bad):
