@@ -5,6 +5,12 @@ committed file differs from what this code builds. `panel_queries()` lists every
 with the dashboard variables replaced, for tests that evaluate them against a real Prometheus.
 
 Every query is filtered by the `job` variable, and by `topic` where the metric has that label.
+
+Replicas (docs/high-availability.md): two exporterd of one job export the same series, told
+apart only by `instance`, and agree on them once quiet. Panels never add replicas up: per-topic
+values are `max by (topic)` over them (the replica that counted further is the truer lower
+bound), totals sum those maxima per job, and health panels take the worst replica (`min`), as
+the alerts do. Only "Time since last successful poll" shows each replica.
 """
 import json
 import os
@@ -113,7 +119,7 @@ def _topics_per_state(y):
                         .properties([model.DynamicConfigValue(
                             id_val="color", value={"mode": "fixed", "fixedColor": colour})])
                         for state, colour in STATE_COLOURS.items()])
-            .with_target(_query("A", 'sum by (state) (kafka_migration_topics{%s})' % JOB,
+            .with_target(_query("A", 'sum by (state) (max by (job, state) (kafka_migration_topics{%s}))' % JOB,
                                 legend="{{state}}", instant=True)))
 
 
@@ -126,9 +132,10 @@ def _topic_table(y):
          "Since"),
         ("C", 'max by (topic) (kafka_migration_replication_offset_lag%s)' % sel, "Offset lag"),
         ("D", 'max by (topic) (kafka_migration_replication_time_lag_seconds%s)' % sel, "Time lag"),
-        ("E", 'sum by (topic) (rate(kafka_migration_proxied_records_total%s[$__rate_interval]))' % sel,
+        ("E", 'max by (topic) (rate(kafka_migration_proxied_records_total%s[$__rate_interval]))' % sel,
          "Proxied rate"),
-        ("F", 'sum by (topic) (kafka_migration_diagnostic_active%s)' % sel, "Active diagnostics"),
+        ("F", 'sum by (topic) (max by (topic, diagnostic) (kafka_migration_diagnostic_active%s))' % sel,
+         "Active diagnostics"),
         ("G", 'max by (topic) (kafka_migration_cutover_ready%s)' % sel, "Cutover ready"),
     ]
     rename = {"topic": "Topic", "state": "State"}
@@ -208,18 +215,18 @@ def build():
     d = d.with_panel(_stat(
         "Unproxied source records", "Confirmed records written to the source without the proxy "
         "while PROXY or MIGRATING; any is a producer to find.",
-        [_query("A", "sum(kafka_migration_unproxied_source_records_total%s)" % sel, instant=True)],
+        [_query("A", "sum(max by (job, topic) (kafka_migration_unproxied_source_records_total%s))" % sel, instant=True)],
         _pos(12, y, 4, 5), thresholds=_thresholds((None, "green"), (1, "red")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     d = d.with_panel(_stat(
         "Post-migration source records", "Records appended to the source after their topic "
         "became COMPLETE: never replicated, lost when the source is switched off.",
-        [_query("A", "sum(kafka_migration_post_migration_source_records_total%s)" % sel, instant=True)],
+        [_query("A", "sum(max by (job, topic) (kafka_migration_post_migration_source_records_total%s))" % sel, instant=True)],
         _pos(16, y, 4, 5), thresholds=_thresholds((None, "green"), (1, "red")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     d = d.with_panel(_stat(
         "Diagnostics firing", "Diagnostics active over the selected topics (see the table).",
-        [_query("A", "sum(kafka_migration_diagnostic_active%s)" % sel, instant=True)],
+        [_query("A", "sum(max by (job, topic, diagnostic) (kafka_migration_diagnostic_active%s))" % sel, instant=True)],
         _pos(20, y, 4, 5), thresholds=_thresholds((None, "green"), (1, "red")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     y += 5
@@ -243,24 +250,24 @@ def build():
     d = d.with_panel(_timeseries(
         "Source vs destination produce rate", "Records appended per second on each cluster.",
         "rps", [
-            _query("A", "sum by (topic) (rate(kafka_migration_source_offsets_total%s%s))" % (sel, rate),
+            _query("A", "max by (topic) (rate(kafka_migration_source_offsets_total%s%s))" % (sel, rate),
                    legend="{{topic}} source"),
-            _query("B", "sum by (topic) (rate(kafka_migration_destination_offsets_total%s%s))" % (sel, rate),
+            _query("B", "max by (topic) (rate(kafka_migration_destination_offsets_total%s%s))" % (sel, rate),
                    legend="{{topic}} destination"),
         ], _pos(0, y, 12, 8)))
     d = d.with_panel(_timeseries(
         "Proxied vs source rate", "Records per second the proxy forwarded against all records "
         "appended to the source: a gap while PROXY or MIGRATING is a producer that bypasses the proxy.",
         "rps", [
-            _query("A", "sum by (topic) (rate(kafka_migration_proxied_records_total%s%s))" % (sel, rate),
+            _query("A", "max by (topic) (rate(kafka_migration_proxied_records_total%s%s))" % (sel, rate),
                    legend="{{topic}} proxied"),
-            _query("B", "sum by (topic) (rate(kafka_migration_source_offsets_total%s%s))" % (sel, rate),
+            _query("B", "max by (topic) (rate(kafka_migration_source_offsets_total%s%s))" % (sel, rate),
                    legend="{{topic}} source"),
         ], _pos(12, y, 12, 8)))
     y += 8
     d = d.with_panel(_timeseries(
         "Proxied bytes rate", "Bytes per second the proxy forwarded.",
-        "Bps", [_query("A", "sum by (topic) (rate(kafka_migration_proxied_bytes_total%s%s))" % (sel, rate),
+        "Bps", [_query("A", "max by (topic) (rate(kafka_migration_proxied_bytes_total%s%s))" % (sel, rate),
                        legend="{{topic}}")], _pos(0, y, 24, 7)))
     y += 7
 
@@ -269,11 +276,11 @@ def build():
     d = d.with_panel(_timeseries(
         "Unproxied source records", "Confirmed records that reached the source without the proxy "
         "while the topic was PROXY or MIGRATING.",
-        "short", [_query("A", "sum by (topic) (kafka_migration_unproxied_source_records_total%s)" % sel,
+        "short", [_query("A", "max by (topic) (kafka_migration_unproxied_source_records_total%s)" % sel,
                          legend="{{topic}}")], _pos(0, y, 12, 8)))
     d = d.with_panel(_timeseries(
         "Post-migration source records", "Records appended to the source after the topic became COMPLETE.",
-        "short", [_query("A", "sum by (topic) (kafka_migration_post_migration_source_records_total%s)" % sel,
+        "short", [_query("A", "max by (topic) (kafka_migration_post_migration_source_records_total%s)" % sel,
                          legend="{{topic}}")], _pos(12, y, 12, 8)))
     y += 8
 
@@ -281,7 +288,7 @@ def build():
     y += 1
     d = d.with_panel(_timeseries(
         "Events per type", "Migration events recorded, by type.",
-        "short", [_query("A", "sum by (type) (increase(kafka_migration_events_total%s%s))" % (job, rate),
+        "short", [_query("A", "sum by (type) (max by (job, type) (increase(kafka_migration_events_total%s%s)))" % (job, rate),
                          legend="{{type}}")], _pos(0, y, 16, 8), bars=True))
     d = d.with_panel(
         bargauge.Panel().title("Events in range").description("Events of each type over the dashboard's time range.")
@@ -289,35 +296,35 @@ def build():
         .orientation(common.VizOrientation.HORIZONTAL).display_mode(common.BarGaugeDisplayMode.BASIC)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .thresholds(_thresholds((None, "blue")))
-        .with_target(_query("A", "sum by (type) (increase(kafka_migration_events_total%s[$__range]))" % job,
+        .with_target(_query("A", "sum by (type) (max by (job, type) (increase(kafka_migration_events_total%s[$__range])))" % job,
                             legend="{{type}}", instant=True)))
     y += 8
 
     d = d.with_row(dashboard.Row("Exporter health").grid_pos(_pos(0, y, 24, 1)))
     y += 1
     d = d.with_panel(_stat(
-        "Clusters up", "Whether the last poll of each cluster succeeded.",
-        [_query("A", "max by (cluster) (kafka_migration_cluster_up%s)" % job, legend="{{cluster}}", instant=True)],
+        "Clusters up", "Whether the last poll of each cluster succeeded (on every replica).",
+        [_query("A", "min by (cluster) (kafka_migration_cluster_up%s)" % job, legend="{{cluster}}", instant=True)],
         _pos(0, y, 6, 5), mappings=[UP_DOWN], thresholds=_thresholds((None, "red"), (1, "green")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     d = d.with_panel(_stat(
         "Partitions answered / total", "Partitions whose offsets the last poll read, of those watched; "
-        "fewer answered means some sums kept their previous value.",
-        [_query("A", "sum by (cluster) (kafka_migration_partitions_answered%s)" % job,
+        "fewer answered means some sums kept their previous value (the replica that read fewest).",
+        [_query("A", "sum by (cluster) (min by (job, cluster) (kafka_migration_partitions_answered%s))" % job,
                 legend="{{cluster}} answered", instant=True),
-         _query("B", "sum by (cluster) (kafka_migration_partitions%s)" % job,
+         _query("B", "sum by (cluster) (max by (job, cluster) (kafka_migration_partitions%s))" % job,
                 legend="{{cluster}} total", instant=True)],
         _pos(6, y, 6, 5)))
     d = d.with_panel(_stat(
         "Proxy agents up", "Whether the last scrape of each proxy agent gave usable counters; "
-        "while one is down, unproxied-write accounting is suspended.",
-        [_query("A", "max by (target) (kafka_migration_proxy_target_up%s)" % job, legend="{{target}}", instant=True)],
+        "while one is down, unproxied-write accounting is suspended (down when any replica cannot read it).",
+        [_query("A", "min by (target) (kafka_migration_proxy_target_up%s)" % job, legend="{{target}}", instant=True)],
         _pos(12, y, 6, 5), mappings=[UP_DOWN], thresholds=_thresholds((None, "red"), (1, "green")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     d = d.with_panel(_stat(
         "State source up", "Whether the last read of the migration state document succeeded; "
-        "on down the last good states stay in force.",
-        [_query("A", "max(kafka_migration_state_source_up%s)" % job, instant=True)],
+        "on down the last good states stay in force (down when any replica cannot read it).",
+        [_query("A", "min(kafka_migration_state_source_up%s)" % job, instant=True)],
         _pos(18, y, 6, 5), mappings=[UP_DOWN], thresholds=_thresholds((None, "red"), (1, "green")),
         color_mode=common.BigValueColorMode.BACKGROUND))
     y += 5
@@ -332,9 +339,9 @@ def build():
                    legend="{{cluster}} p99"),
         ], _pos(0, y, 12, 8)))
     d = d.with_panel(_timeseries(
-        "Time since last successful poll", "Seconds since each cluster was last polled successfully.",
-        "s", [_query("A", "time() - max by (cluster) (kafka_migration_last_poll_timestamp_seconds%s)" % job,
-                     legend="{{cluster}}")], _pos(12, y, 12, 8)))
+        "Time since last successful poll", "Seconds since each replica last polled each cluster successfully.",
+        "s", [_query("A", "time() - max by (instance, cluster) (kafka_migration_last_poll_timestamp_seconds%s)" % job,
+                     legend="{{instance}} {{cluster}}")], _pos(12, y, 12, 8)))
     built = d.build()
     # Stable ids in layout order, so links to a panel (`viewPanel=`) survive regeneration.
     for number, panel in enumerate(built.panels, start=1):

@@ -71,9 +71,13 @@ extension TopicAccounting {
             snapshot.unproxied.startOver()
         }
         if state == .migrating { snapshot.drain.startOver() }
-        if state == .complete, let lastOffsets = snapshot.sourceOffsets {
-            // S_c: the last complete source read before COMPLETE was seen. Without one, the
-            // baseline stays unknown and the next complete poll asks for a timestamp lookup.
+        if state == .complete, previous == .migrating, let lastOffsets = snapshot.sourceOffsets {
+            // S_c: the last complete source read before COMPLETE was seen, taken while
+            // MIGRATING, when the proxy holds writes. A read taken before that (PROXY→COMPLETE
+            // seen at once: a cutover faster than a poll, or one exporterd was down across)
+            // misses the records the proxy forwarded up to the cutover, which are no
+            // post-migration writes. Then, as without any read, the baseline stays unknown and
+            // the next complete poll looks it up by timestamp at `since`.
             snapshot.postMigration.setBaseline(lastOffsets)
         }
         snapshot.state = state

@@ -33,6 +33,27 @@ import Testing
         #expect(completed.status.postMigrationSourceRecords == 4)
     }
 
+    @Test func aJumpFromProxyToCompleteTakesItsBaselineAtSinceNotAtTheLastRead() throws {
+        // The last read was taken while PROXY: the proxy forwarded records to the source after
+        // it, up to the cutover, and those are not post-migration writes. A replica stopped
+        // across a cutover sees exactly this (Tests/e2e/test_replicas.py), as does a cutover
+        // faster than a poll. Only the source's offsets at COMPLETE's `since` tell them apart.
+        var driver = TopicDriver()
+        driver.poll(.listed(.proxy), source: [0: 100, 1: 50])
+        let since = driver.clock.addingTimeInterval(30)
+        let completed = driver.poll(.listed(.complete, since: since), source: [0: 180, 1: 90])
+        #expect(completed.eventTypes == [.initiated, .completed])
+        #expect(completed.status.postMigrationSourceRecords == 0)
+        #expect(completed.actions == [.lookUpSourceOffsets(topic: "orders", timestamp: since)])
+        // At `since` the source held 170 + 90: the proxy's records. 10 were written after.
+        let events = try driver.accounting.acceptTimestampLookup([
+            OffsetForTimestamp(partition: 0, timestamp: 1_795_000_000_123, offset: 170),
+            OffsetForTimestamp(partition: 1, timestamp: -1, offset: -1),
+        ], at: driver.clock)
+        #expect(events.map(\.type) == [.postMigrationWritesDetected])
+        #expect(driver.poll(.listed(.complete, since: since), source: [0: 180, 1: 91]).status.postMigrationSourceRecords == 11)
+    }
+
     @Test func metAlreadyCompleteAsksForATimestampLookupUntilAnswered() throws {
         var driver = TopicDriver()
         let since = epoch.addingTimeInterval(-3600)
