@@ -1,8 +1,8 @@
 /// Times `/metrics` at the scale CONTRACT §4 promises to serve: 10,000 topics with default
 /// settings, and 100,000 partitions with `export_partition_metrics` on. Not a test (timings
 /// depend on the machine). `swift run -c release MetricsRenderBenchmark [runs]` times render
-/// and gzip; `... MetricsRenderBenchmark scrape [scrapes-per-scraper]` times concurrent scrapes
-/// over HTTP while polls publish (ScrapeLatency.swift).
+/// and gzip; `... MetricsRenderBenchmark scrape [scrapes-per-scraper] [pause-ms]` times concurrent
+/// scrapes over HTTP while polls publish, without pause by default (ScrapeLatency.swift).
 import Foundation
 
 #if DEBUG
@@ -11,8 +11,10 @@ print("DEBUG build: numbers are not representative; use `swift run -c release Me
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "scrape" {
     let scrapesEach = arguments.dropFirst().first.flatMap(Int.init) ?? 40
+    let pauseMilliseconds = arguments.dropFirst(2).first.flatMap(Int.init) ?? 0
     do {
-        try await runScrapeBenchmark(scrapesEach: scrapesEach, baselineScrapesEach: max(2, scrapesEach / 4))
+        try await runScrapeBenchmark(
+            scrapesEach: scrapesEach, baselineScrapesEach: max(2, scrapesEach / 4), pause: .milliseconds(pauseMilliseconds))
     } catch {
         print("scrape benchmark failed: \(error)")
         exit(1)
