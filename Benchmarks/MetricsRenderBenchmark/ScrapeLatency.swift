@@ -17,7 +17,8 @@ struct ScrapeSample: Sendable {
 }
 
 /// The poll loop's side: builds the next snapshot (every topic's counters moved, as a poll
-/// moves them) and publishes it, over and over until stopped.
+/// moves them) and publishes it, over and over until stopped. On a thread of its own, as the
+/// daemon publishes on a Dispatch thread, off the threads that run the HTTP handlers.
 final class SimulatedPolls: @unchecked Sendable {
     // @unchecked: `stopped` and `publishMilliseconds` are guarded by `lock`.
     private let lock = NSLock()
@@ -29,7 +30,10 @@ final class SimulatedPolls: @unchecked Sendable {
     init(pause: Duration) { self.pause = pause }
 
     func run(from base: MetricsSnapshot, publish: @escaping @Sendable (MetricsSnapshot) -> Void) -> Task<Void, Never> {
-        Task.detached {
+        // The returned task ends when the thread does, so `stop` can await it.
+        let finished = NSCondition()
+        nonisolated(unsafe) var done = false
+        Thread {
             var step: Int64 = 0
             let clock = ContinuousClock()
             while !self.lock.withLock({ self.stopped }) {
@@ -42,11 +46,13 @@ final class SimulatedPolls: @unchecked Sendable {
                 let elapsed = clock.measure { publish(next) }
                 self.lock.withLock { self.publishMilliseconds.append(elapsed.milliseconds) }
                 if self.pause > .zero {
-                    try? await Task.sleep(for: self.pause)
-                } else {
-                    await Task.yield()
+                    Thread.sleep(forTimeInterval: Double(self.pause.components.seconds) + Double(self.pause.components.attoseconds) / 1e18)
                 }
             }
+            finished.withLock { done = true; finished.broadcast() }
+        }.start()
+        return Task.detached {
+            while !finished.withLock({ done }) { try? await Task.sleep(for: .milliseconds(5)) }
         }
     }
 

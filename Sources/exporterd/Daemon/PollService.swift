@@ -5,6 +5,7 @@
 /// whatever the rest of the poll waits for. On SIGTERM/SIGINT the poll in progress finishes and
 /// is committed before the store closes, so nothing counted is lost.
 import Diagnostics
+import Dispatch
 import Foundation
 import Logging
 import MetricsExporter
@@ -96,8 +97,20 @@ final class PollService: Service, @unchecked Sendable {
         }
         await healthPublish?.value
         healthPublish = nil
-        state.publish(snapshot(of: poll))
+        await Self.publish(snapshot(of: poll), to: state)
         publishedOnce = true
+    }
+
+    /// Publishing renders the whole page, so it runs on a Dispatch thread rather than on one of
+    /// the few (one per core) threads that also run the HTTP handlers: scrapes keep all of
+    /// those while a page renders (MetricsRenderBenchmark `scrape`, docs/performance.md).
+    private static func publish(_ snapshot: MetricsSnapshot, to state: ExporterState) async {
+        await withCheckedContinuation { (published: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                state.publish(snapshot)
+                published.resume()
+            }
+        }
     }
 
     /// Folds a poll's offsets reads into the cluster health and publishes it at once, with the
@@ -110,7 +123,7 @@ final class PollService: Service, @unchecked Sendable {
         snapshot.source = sourceHealth
         snapshot.destination = destinationHealth
         let state = self.state
-        healthPublish = Task.detached { state.publish(snapshot) }
+        healthPublish = Task { await Self.publish(snapshot, to: state) }
     }
 
     private func snapshot(of poll: MigrationWatch.Poll) -> MetricsSnapshot {
