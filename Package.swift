@@ -58,12 +58,15 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
-        // Times /metrics rendering at scale: `swift run -c release MetricsRenderBenchmark`.
+        // Times /metrics rendering at scale, and scrapes over HTTP while polls publish:
+        // `swift run -c release MetricsRenderBenchmark [scrape]`.
         .executableTarget(
             name: "MetricsRenderBenchmark",
             dependencies: [
                 "MetricsExporter", "Diagnostics",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),  // the daemon's application on a loopback port
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/MetricsRenderBenchmark"
         ),

@@ -67,17 +67,18 @@ func latestEvents(_ source: any MigrationEventSource, storedCount: Int64) async 
     return latest
 }
 
-/// `GET /metrics`: the latest snapshot rendered, gzip-compressed when the client asks.
+/// `GET /metrics`: the latest published page, gzip-compressed when the client asks. Nothing
+/// is rendered here: the page was rendered when its snapshot was published, and its gzip form
+/// is made once per page (`RenderedMetricsPage`), so a scrape only hands out shared bytes.
 func addMetricsRoute(to router: Router<BasicRequestContext>, state: some ExporterStateProvider) {
     router.get("/metrics") { request, _ -> Response in
-        let page = MetricsPage.render(state.latestSnapshot())
+        let page = state.latestMetricsPage()
         var headers: HTTPFields = [.contentType: MetricsPage.contentType, .vary: "Accept-Encoding"]
-        var body = ByteBuffer(bytes: page)
-        if AcceptEncoding.allowsGzip(request.headers[values: .acceptEncoding]), let compressed = PageCompression.gzip(body) {
-            body = compressed
+        if AcceptEncoding.allowsGzip(request.headers[values: .acceptEncoding]), let compressed = await page.gzipped() {
             headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: compressed))
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: page.plain))
     }
 }
 

@@ -5,6 +5,7 @@
 /// whatever the rest of the poll waits for. On SIGTERM/SIGINT the poll in progress finishes and
 /// is committed before the store closes, so nothing counted is lost.
 import Diagnostics
+import Dispatch
 import Foundation
 import Logging
 import MetricsExporter
@@ -27,6 +28,10 @@ final class PollService: Service, @unchecked Sendable {
     private var storeHealth = StoreHealth()
     /// A full snapshot has been published: cluster health may be folded into it.
     private var publishedOnce = false
+    /// The cluster-health publish of the poll in progress. Publishing renders the whole page
+    /// (~0.1 s at 100,000 partitions), so it runs beside the poll's later reads instead of
+    /// before them; the poll's own publish waits for it, so the older page never lands last.
+    private var healthPublish: Task<Void, Never>?
     private let clock: any TimeSource
 
     init(watch: MigrationWatch, store: MigrationStore, state: ExporterState, broadcaster: EventBroadcaster, interval: Duration,
@@ -90,8 +95,22 @@ final class PollService: Service, @unchecked Sendable {
             logger.error("committing the poll to data_dir failed; counters and events are kept in memory and committed with the next poll",
                          metadata: ["error": "\(error)", "pending_events": "\(pendingEvents.count)"])
         }
-        state.publish(snapshot(of: poll))
+        await healthPublish?.value
+        healthPublish = nil
+        await Self.publish(snapshot(of: poll), to: state)
         publishedOnce = true
+    }
+
+    /// Publishing renders the whole page, so it runs on a Dispatch thread rather than on one of
+    /// the few (one per core) threads that also run the HTTP handlers: scrapes keep all of
+    /// those while a page renders (MetricsRenderBenchmark `scrape`, docs/performance.md).
+    private static func publish(_ snapshot: MetricsSnapshot, to state: ExporterState) async {
+        await withCheckedContinuation { (published: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                state.publish(snapshot)
+                published.resume()
+            }
+        }
     }
 
     /// Folds a poll's offsets reads into the cluster health and publishes it at once, with the
@@ -103,7 +122,8 @@ final class PollService: Service, @unchecked Sendable {
         var snapshot = state.latestSnapshot()
         snapshot.source = sourceHealth
         snapshot.destination = destinationHealth
-        state.publish(snapshot)
+        let state = self.state
+        healthPublish = Task { await Self.publish(snapshot, to: state) }
     }
 
     private func snapshot(of poll: MigrationWatch.Poll) -> MetricsSnapshot {
