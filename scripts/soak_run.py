@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import random
-import signal
 import sys
 import threading
 import time
@@ -19,20 +18,13 @@ import traceback
 
 import migration_state
 import soak_lab
-from soak_checks import KINDS, POST, UNPROXIED, EventLog, RogueLedger, ScrapeCheck, check_events, table, utc
-from soak_lab import Agent, Broker, Exporterd, Process, SoakSetupError, http, wait_until
-
-POLL_INTERVAL = 1
-PUBLISH_DELAY = 3
-CONFIRM_POLLS = 3
-# Long enough after a write for exporterd to confirm it exactly on quiet polls: the answer's hi
-# comes publish_delay later, and confirm_polls bounds in a row must hold.
-GUARD = PUBLISH_DELAY + (CONFIRM_POLLS + 6) * POLL_INTERVAL
-PROXIED = "kafka_migration_proxied_records_total"
-RESTART_KINDS = [("exporterd", "TERM"), ("exporterd", "KILL"), ("agent", "TERM"), ("agent", "KILL")]
+from soak_checks import EventLog, RogueLedger, ScrapeCheck, utc
+from soak_chaos import CONFIRM_POLLS, GUARD, POLL_INTERVAL, PUBLISH_DELAY, Chaos
+from soak_report import final_row, report
+from soak_lab import Agent, Broker, Exporterd, Process, http, wait_until
 
 
-class Soak:
+class Soak(Chaos):
     def __init__(self, args):
         self.args = args
         self.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10 ** 6)
@@ -302,136 +294,6 @@ class Soak:
         if kib is not None:
             self.rss.append((time.time() - self.started, self.exporterd.process.pid, kib))
 
-    # --- the plan ------------------------------------------------------------------------------
-    def make_plan(self):
-        """[(not before, action, argument)]: restarts, the two migration episodes and a few
-        forced bursts, at offsets into the chaos period. Actions run one after another; an
-        action that comes due while another runs starts when that one ends."""
-        rng = self.plan_rng
-        chaos = self.args.minutes * 60 - 75  # the rest: setup and the quiet period
-        kinds = rng.sample(RESTART_KINDS, 4) + [rng.choice(RESTART_KINDS) for _ in range(max(0, int(chaos // 90) - 4))]
-        restarts = [(kind[0] if kind[0] == "exporterd" else "agent-" + rng.choice("AB"), kind[1]) for kind in kinds]
-        plan = []
-        for offset, action, topic in ((rng.uniform(0.03, 0.15) * chaos, "cutover", self.cutover_topic),
-                                      (rng.uniform(0.4, 0.55) * chaos, "abort", self.abort_topic)):
-            dwell = max(30, rng.uniform(0.05, 0.12) * chaos)
-            during = restarts.pop() if rng.random() < 0.8 else None  # a restart while MIGRATING
-            plan.append((offset, action, {"topic": topic, "dwell": round(dwell), "burst": rng.randint(1, 60),
-                                          "restart": during}))
-        for _ in range(2):
-            plan.append((rng.uniform(0.3, 0.95) * chaos, "force", (self.cutover_topic, rng.randint(1, 60))))
-        plan.append((rng.uniform(0.1, 0.9) * chaos, "force", (sorted(self.reject_topics)[0], rng.randint(1, 60))))
-        for restart in restarts:
-            plan.append((rng.uniform(0.05, 0.92) * chaos, "restart", restart))
-        plan.sort(key=lambda a: a[0])
-        self.chaos_seconds = chaos
-        return [(round(o, 1), a, arg) for o, a, arg in plan]
-
-    def run_plan(self, plan):
-        t0 = time.time()
-        for offset, action, arg in plan:
-            delay = t0 + offset - time.time()
-            if delay > 0:
-                self.wait(delay)
-            if action == "force":
-                self.forced.put(arg + (threading.Event(),))
-            elif action == "restart":
-                self.restart(arg)
-            else:
-                self.episode(action, arg)
-        remaining = t0 + self.chaos_seconds - time.time()
-        if remaining > 0:
-            self.wait(remaining)
-
-    def restart(self, who_how):
-        who, how = who_how
-        if who == "exporterd":
-            self.restart_exporterd(how)
-        else:
-            self.restart_agent(who[-1], how)
-
-    def forced_burst(self, topic, size):
-        done = threading.Event()
-        self.forced.put((topic, size, done))
-        while not done.wait(1):
-            if self.stop.is_set():
-                raise KeyboardInterrupt
-
-    def episode(self, action, arg):
-        """A cutover (PROXY → MIGRATING → COMPLETE) or an abort (PROXY → MIGRATING → PROXY), with
-        a rogue burst while MIGRATING, perhaps a restart, and for the cutover a burst after."""
-        topic = arg["topic"]
-        self.move(topic, "MIGRATING")
-        self.wait(arg["dwell"] / 2)
-        self.forced_burst(topic, arg["burst"])
-        if arg["restart"]:
-            self.restart(arg["restart"])
-        self.wait(arg["dwell"] / 2)
-        if action == "abort":
-            self.move(topic, "PROXY")
-            self.wait_events(lambda ev: any(e["topic"] == topic and e["type"] == "ABORTED" for e in ev),
-                             60, "ABORTED event for %s" % topic)
-            return
-        self.freeze([topic])
-        self.note("%s: quiet %ds before COMPLETE (MIGRATING writes confirmed)" % (topic, GUARD))
-        self.wait(GUARD)
-        self.set_state([topic], "COMPLETE")
-        self.wait_events(lambda ev: any(e["topic"] == topic and e["type"] == "COMPLETED" for e in ev),
-                         60, "COMPLETED event for %s" % topic)
-        self.wait(2 * POLL_INTERVAL)
-        self.thaw([topic])
-        self.forced_burst(topic, self.plan_rng.randint(1, 60))
-
-    def move(self, topic, state):
-        # PROXY ↔ MIGRATING keeps the unproxied baseline: only the writes' labels need the freeze.
-        self.freeze([topic])
-        self.set_state([topic], state)
-        self.thaw([topic])
-
-    def restart_exporterd(self, how):
-        sig = signal.SIGTERM if how == "TERM" else signal.SIGKILL
-        old_pid = self.exporterd.process.pid
-        self.exporterd_up = False
-        self.exporterd_generation += 1
-        self.sample_rss()
-        code, took = self.exporterd.process.stop(sig)
-        if how == "TERM" and code != 0:
-            self.problems.append("exporterd exited %s on SIGTERM" % code)
-        down = self.plan_rng.uniform(0, 5)
-        self.note("exporterd pid %d stopped with SIG%s (exit %s after %.1fs); down %.1fs" % (old_pid, how, code, took, down))
-        self.wait(down)
-        started = time.monotonic()
-        self.exporterd.start(self.port)
-        self.exporterd_generation += 1
-        self.exporterd_up = True
-        self.restarts.append((round(time.time() - self.started), "exporterd", how, code, round(time.monotonic() - started, 1)))
-        self.note("exporterd pid %d ready again after %.1fs" % (self.exporterd.process.pid, time.monotonic() - started))
-
-    def restart_agent(self, name, how):
-        agent = self.agents[name]
-        topics = sorted(agent.rates)
-        self.freeze(topics)
-        agent.post("/pause")
-        final = agent.settle()
-        # exporterd must read the final page and confirm the paused topics on quiet polls
-        # before the counters go back to 0 (its baselines for them start over then).
-        self.wait(GUARD)
-        code, took = agent.process.stop(signal.SIGTERM if how == "TERM" else signal.SIGKILL)
-        for topic, acked in final["acked"].items():
-            self.agent_acked[topic] += acked
-        self.note("agent %s (generation %d) stopped with SIG%s (exit %s), had acknowledged %d" % (
-            name, agent.generation, how, code, sum(final["acked"].values())))
-        self.wait(self.plan_rng.uniform(0, 3))
-        started = time.monotonic()
-        agent.start(paused=True)
-        # A paused agent is a quiet baseline: exporterd sees the counters restart, starts over
-        # on the next complete poll, and only then does the agent produce again.
-        self.wait(GUARD)
-        agent.post("/resume")
-        self.thaw(topics)
-        self.restarts.append((round(time.time() - self.started), "agent-" + name, how, code, round(time.monotonic() - started, 1)))
-        self.note("agent %s generation %d producing again" % (name, agent.generation))
-
     # --- the run -------------------------------------------------------------------------------
     def run(self):
         self.setup()
@@ -473,93 +335,14 @@ class Soak:
         samples = None
         while time.time() < deadline:
             samples = self.scrape_once() or samples
-            if samples is not None and all(self.final_row(t, samples, truth)[-1] == "ok" for t in self.topics):
+            if samples is not None and all(final_row(self, t, samples, truth)[-1] == "ok" for t in self.topics):
                 break
             time.sleep(3)
         self.follow_events()
         final_events = self.fetch_events()
         self.sample_rss()
         self.stop.set()
-        return self.report(samples or {}, truth, final_events)
-
-    def final_row(self, topic, samples, truth):
-        labels = frozenset({("topic", topic)})
-        u = samples.get((UNPROXIED, labels))
-        p = samples.get((POST, labels))
-        prox = samples.get((PROXIED, labels))
-        ok = (u == truth[(topic, "unproxied")] and p == truth[(topic, "post")]
-              and prox == self.agent_acked[topic])
-        fmt = lambda v: "-" if v is None else "%d" % v
-        return [topic, self.states.get(topic, "REJECT"), self.agent_of[topic], self.partitions[topic],
-                truth[(topic, "unproxied")], fmt(u), truth[(topic, "post")], fmt(p), truth[(topic, "reject")],
-                self.agent_acked[topic], fmt(prox), "ok" if ok else "MISMATCH"]
-
-    def report(self, samples, truth, final_events):
-        rows = [self.final_row(t, samples, truth) for t in self.topics]
-        print("\n== per topic: rogue records written (acknowledged) vs counted by exporterd ==")
-        print(table(["topic", "state", "agent", "parts", "unproxied written", "counted", "post written", "counted",
-                     "REJECT-state written", "proxied acked", "counted", "result"], rows))
-        totals = collections.Counter()
-        for (topic, kind), n in truth.items():
-            totals[kind] += n
-        bursts = self.ledger.bursts
-        print("\nrogue bursts: %d, records acknowledged: %s; failed deliveries: %d" % (
-            len(bursts), ", ".join("%s %d" % (k, totals[k]) for k in KINDS), self.ledger.total_failed()))
-        print("scrapes checked: %d; false positives: %d; counter decreases: %d; scrape failures while up: %d" % (
-            self.check.scrapes, len(self.check.false_positives), len(self.check.decreases), len(self.scrape_failures)))
-        for fp in self.check.false_positives[:10]:
-            print("  false positive at %s: %s{topic=%s} = %d > %d acknowledged" % (utc(fp[0]), fp[2], fp[1], fp[3], fp[4]))
-        for dec in self.check.decreases[:10]:
-            print("  decrease at %s: %s%s %s → %s" % (utc(dec[0]), dec[1], dec[2], dec[3], dec[4]))
-
-        print("\n== restarts ==")
-        print(table(["at s", "process", "signal", "exit", "back after s"], self.restarts))
-        counted = collections.Counter((r[1].split("-")[0], r[2]) for r in self.restarts)
-        for kind in RESTART_KINDS:
-            if not counted[kind]:
-                self.problems.append("no %s restart with SIG%s happened" % kind)
-
-        expected = {t: ["ENABLED"] for t in self.enabled}
-        expected[self.cutover_topic] += ["INITIATED", "COMPLETED"]
-        expected[self.abort_topic] += ["INITIATED", "ABORTED"]
-        for topic in self.reject_topics:
-            expected[topic] = []
-        wrote = collections.defaultdict(set)
-        for (topic, kind), n in truth.items():
-            if n:
-                wrote[kind].add(topic)
-        events_total = {dict(labels)["type"]: int(v) for (name, labels), v in samples.items()
-                        if name == "kafka_migration_events_total"}
-        self.events.compare_final(final_events)
-        event_problems = self.events.problems + check_events(final_events, expected, wrote, bursts, events_total)
-        by_type = collections.Counter(e["type"] for e in final_events)
-        print("\n== events: %d (seq 1..%d), %s ==" % (len(final_events), final_events[-1]["seq"] if final_events else 0,
-                                                      ", ".join("%s %d" % kv for kv in sorted(by_type.items()))))
-        for problem in event_problems:
-            print("  " + problem)
-
-        print("\n== exporterd VmRSS ==")
-        print(table(["at s", "pid", "VmRSS MiB"], [("%.0f" % t, pid, "%.1f" % (kib / 1024)) for t, pid, kib in self.rss]))
-
-        mismatches = [r[0] for r in rows if r[-1] != "ok"]
-        failures = list(self.problems)
-        if mismatches:
-            failures.append("final counters differ from the truth for %s" % ", ".join(mismatches))
-        if self.check.false_positives:
-            failures.append("%d false positives" % len(self.check.false_positives))
-        if self.check.decreases:
-            failures.append("%d counter decreases" % len(self.check.decreases))
-        if event_problems:
-            failures.append("%d event problems" % len(event_problems))
-        if self.ledger.total_failed():
-            failures.append("%d rogue deliveries failed: the truth is uncertain" % self.ledger.total_failed())
-        print("\nseed %d, %.1f minutes, %d topics, workdir %s" % (self.seed, (time.time() - self.started) / 60,
-                                                                 len(self.topics), self.workdir))
-        if failures:
-            print("SOAK FAILED: " + "; ".join(failures))
-            return 1
-        print("SOAK PASSED: zero false positives, no counter decreased, every counter equals the truth, events exact")
-        return 0
+        return report(self, samples or {}, truth, final_events)
 
     def teardown(self):
         self.stop.set()
