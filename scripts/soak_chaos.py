@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 
+from soak_lab import http
 from soak_report import RESTART_KINDS
 
 POLL_INTERVAL = 1
@@ -25,7 +26,11 @@ class Chaos:
         rng = self.plan_rng
         chaos = self.args.minutes * 60 - 40  # the rest: setup (~15 s) and the quiet period (~25 s)
         kinds = rng.sample(RESTART_KINDS, 4) + [rng.choice(RESTART_KINDS) for _ in range(max(0, int(chaos // 90) - 4))]
-        restarts = [(kind[0] if kind[0] == "exporterd" else "agent-" + rng.choice("AB"), kind[1]) for kind in kinds]
+        # An agent restart sometimes has exporterd restarted while the agent is down (with
+        # SIGTERM or kill -9): the agent's counters then restart behind exporterd's back.
+        restarts = [("exporterd", how) if who == "exporterd"
+                    else ("agent-" + rng.choice("AB"), how) + ((rng.choice(["TERM", "KILL"]),) if rng.random() < 0.3 else ())
+                    for who, how in kinds]
         plan = []
         for offset, action, topic in ((rng.uniform(0.03, 0.15) * chaos, "cutover", self.cutover_topic),
                                       (rng.uniform(0.4, 0.55) * chaos, "abort", self.abort_topic)):
@@ -58,12 +63,12 @@ class Chaos:
         if remaining > 0:
             self.wait(remaining)
 
-    def restart(self, who_how):
-        who, how = who_how
+    def restart(self, action):
+        who, how = action[:2]
         if who == "exporterd":
             self.restart_exporterd(how)
         else:
-            self.restart_agent(who[-1], how)
+            self.restart_agent(who[-1], how, action[2] if len(action) > 2 else None)
 
     def forced_burst(self, topic, size):
         done = threading.Event()
@@ -116,13 +121,25 @@ class Chaos:
         self.note("exporterd pid %d stopped with SIG%s (exit %s after %.1fs); down %.1fs" % (old_pid, how, code, took, down))
         self.wait(down)
         started = time.monotonic()
-        self.exporterd.start(self.port)
+        self.startup_pages = 0
+        self.exporterd.start(self.port, probe=self.probe_startup)
         self.exporterd_generation += 1
         self.exporterd_up = True
+        self.startup_checked += self.startup_pages
         self.restarts.append((round(time.time() - self.started), "exporterd", how, code, round(time.monotonic() - started, 1)))
         self.note("exporterd pid %d ready again after %.1fs" % (self.exporterd.process.pid, time.monotonic() - started))
 
-    def restart_agent(self, name, how):
+    def probe_startup(self):
+        """A page served while exporterd starts, before /readyz: checked like any other."""
+        try:
+            status, text = http("GET", self.url("/metrics"), 2)
+        except OSError:
+            return
+        if status == 200:
+            self.startup_pages += 1
+            self.judge(text)
+
+    def restart_agent(self, name, how, exporterd_meanwhile=None):
         agent = self.agents[name]
         topics = sorted(agent.rates)
         self.freeze(topics)
@@ -137,6 +154,8 @@ class Chaos:
         self.note("agent %s (generation %d) stopped with SIG%s (exit %s), had acknowledged %d" % (
             name, agent.generation, how, code, sum(final["acked"].values())))
         self.wait(self.plan_rng.uniform(0, 3))
+        if exporterd_meanwhile:
+            self.restart_exporterd(exporterd_meanwhile)
         started = time.monotonic()
         agent.start(paused=True)
         # A paused agent is a quiet baseline: exporterd sees the counters restart, starts over

@@ -191,12 +191,18 @@ class Exporterd:
         self.process = None
         self.starts = 0
 
-    def start(self, port, timeout=90):
+    def start(self, port, timeout=90, probe=None):
+        """Starts exporterd and waits for /readyz; `probe()` runs every 0.1 s meanwhile (the soak
+        scrapes /metrics then: a page served before the first poll must not go backwards)."""
         self.starts += 1
         self.process = Process("exporterd", [self.binary, "run", "--config", self.config_path], self.log_dir,
                                cwd=self.workdir)
-        wait_until(lambda: not self.process.alive() or answers("http://127.0.0.1:%d/readyz" % port), timeout,
-                   0.2, "exporterd /readyz")
+
+        def ready():
+            if probe is not None:
+                probe()
+            return not self.process.alive() or answers("http://127.0.0.1:%d/readyz" % port)
+        wait_until(ready, timeout, 0.1, "exporterd /readyz")
         if not self.process.alive():
             raise SoakSetupError("exporterd exited, see %s" % self.process.log_path)
 

@@ -35,8 +35,10 @@ def report(soak, samples, truth, final_events):
     bursts = soak.ledger.bursts
     print("\nrogue bursts: %d, records acknowledged: %s; failed deliveries: %d" % (
         len(bursts), ", ".join("%s %d" % (k, totals[k]) for k in KINDS), soak.ledger.total_failed()))
-    print("scrapes checked: %d; false positives: %d; counter decreases: %d; scrape failures while up: %d" % (
-        soak.check.scrapes, len(soak.check.false_positives), len(soak.check.decreases), len(soak.scrape_failures)))
+    print("scrapes checked: %d (%d of them while exporterd restarted, before /readyz); false positives: %d; "
+          "counter decreases: %d; scrape failures while up: %d" % (
+              soak.check.scrapes, soak.startup_checked, len(soak.check.false_positives), len(soak.check.decreases),
+              len(soak.scrape_failures)))
     for fp in soak.check.false_positives[:10]:
         print("  false positive at %s: %s{topic=%s} = %d > %d acknowledged" % (utc(fp[0]), fp[2], fp[1], fp[3], fp[4]))
     for dec in soak.check.decreases[:10]:

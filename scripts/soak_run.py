@@ -47,6 +47,8 @@ class Soak(Chaos):
         self.events = EventLog()
         self.exporterd_up = False
         self.exporterd_generation = 0
+        self.judging = threading.Lock()
+        self.startup_checked = 0  # /metrics pages served by a restarting exporterd before /readyz
         self.scrape_failures = []
         self.restarts = []
         self.rss = []
@@ -261,9 +263,14 @@ class Soak(Chaos):
             if self.exporterd_up and generation == self.exporterd_generation:
                 self.scrape_failures.append((wall, str(error)))
             return None
-        truth = self.ledger.snapshot()  # after the page: writes acknowledged since only loosen the check
-        before = len(self.check.false_positives), len(self.check.decreases)
-        samples = self.check.observe(text, truth, time.time())
+        return self.judge(text)
+
+    def judge(self, text):
+        """Checks one /metrics page against the ledger; notes what it finds; the samples."""
+        with self.judging:  # the scraper thread and the startup probe
+            truth = self.ledger.snapshot()  # after the page: writes acknowledged since only loosen the check
+            before = len(self.check.false_positives), len(self.check.decreases)
+            samples = self.check.observe(text, truth, time.time())
         for fp in self.check.false_positives[before[0]:]:
             self.note("FALSE POSITIVE: %s{topic=%s} = %d, acknowledged rogue writes of that kind %d" % (fp[2], fp[1], fp[3], fp[4]))
         for dec in self.check.decreases[before[1]:]:
@@ -348,9 +355,10 @@ class Soak(Chaos):
         self.stop.set()
         if getattr(self, "rogue_stop", None):
             self.rogue_stop.set()
-        processes = [a.process for a in self.agents.values() if a.process] if self.agents else []
-        processes += [p for p in (self.replicator, self.exporterd.process if self.exporterd else None) if p]
-        processes += [b.process for b in self.brokers]
+        # exporterd first: it would only log the stand-ins going away.
+        processes = [self.exporterd.process] if self.exporterd and self.exporterd.process else []
+        processes += [a.process for a in self.agents.values() if a.process]
+        processes += ([self.replicator] if self.replicator else []) + [b.process for b in self.brokers]
         for process in processes:
             process.stop()
         self.timeline_file.close()
