@@ -41,8 +41,11 @@ def report(soak, samples, truth, final_events):
               len(soak.scrape_failures)))
     for fp in soak.check.false_positives[:10]:
         print("  false positive at %s: %s{topic=%s} = %d > %d acknowledged" % (utc(fp[0]), fp[2], fp[1], fp[3], fp[4]))
-    for dec in soak.check.decreases[:10]:
-        print("  decrease at %s: %s%s %s → %s" % (utc(dec[0]), dec[1], dec[2], dec[3], dec[4]))
+    series = collections.Counter((dec[1], tuple(sorted(dec[2].items()))) for dec in soak.check.decreases)
+    for (name, labels), times in sorted(series.items()):
+        first = next(d for d in soak.check.decreases if d[1] == name and tuple(sorted(d[2].items())) == labels)
+        print("  %s%s went down on %d pages, first at %s: %s → %s" % (
+            name, dict(labels), times, utc(first[0]), first[3], first[4]))
 
     print("\n== restarts ==")
     print(table(["at s", "process", "signal", "exit", "back after s"], soak.restarts))

@@ -273,8 +273,11 @@ class Soak(Chaos):
             samples = self.check.observe(text, truth, time.time())
         for fp in self.check.false_positives[before[0]:]:
             self.note("FALSE POSITIVE: %s{topic=%s} = %d, acknowledged rogue writes of that kind %d" % (fp[2], fp[1], fp[3], fp[4]))
-        for dec in self.check.decreases[before[1]:]:
+        fresh = self.check.decreases[before[1]:]
+        for dec in fresh[:3]:
             self.note("COUNTER DECREASED: %s%s %s → %s" % (dec[1], dec[2], dec[3], dec[4]))
+        if len(fresh) > 3:
+            self.note("COUNTER DECREASED: … and %d more series on this page" % (len(fresh) - 3))
         return samples
 
     def follow_events(self):
