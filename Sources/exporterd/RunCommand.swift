@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             proxiedTotals: restored.proxied ?? ProxiedCounterTotals(),
             logger: logger)
 
-        let state = ExporterState()
+        let state = ExporterState(initial: restored.metricsBeforeFirstPoll)
         let broadcaster = EventBroadcaster()
         let poller = PollService(
             watch: watch, store: store, state: state, broadcaster: broadcaster, interval: settings.pollInterval,
@@ -123,6 +123,11 @@ struct RunCommand: AsyncParsableCommand {
         var accounting: AccountingSnapshot?
         var proxied: ProxiedCounterTotals?
         var eventCounts: [MigrationEventType: Int64] = [:]
+
+        /// `/metrics` until this process's first poll: the stored event counts, not zeros. A
+        /// restart that showed `kafka_migration_events_total` at 0 until the first poll would be a
+        /// counter reset to Prometheus, and `increase()` would count every stored event again.
+        var metricsBeforeFirstPoll: MetricsSnapshot { MetricsSnapshot(eventCounts: eventCounts) }
     }
 
     /// What the last committed poll left. A document that no longer decodes is quarantined and
