@@ -1,0 +1,30 @@
+/// libFuzzer entry for config loading without the file system: the input is the text of
+/// exporterd.yaml for `ConfigLoader.parse` (YAMLInput, ConfigNode, every section) followed
+/// by the cross-field `validate`, and the text of an Orbit config for
+/// `OrbitConfigImport.parse`. The web config is left out: its parser opens the certificate
+/// files it names, and fuzzed paths would reach devices and FIFOs.
+import Foundation
+@testable import ExporterdSources
+
+let base = URL(fileURLWithPath: "/nonexistent/exporterd")
+/// Every env var a config may name resolves, so validate runs past the env checks too.
+let environment = ["SASL_USER": "u", "SASL_PASSWORD": "p", "STATE_TOKEN": "t", "AGENT_TOKEN": "a"]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard let text = String(validating: UnsafeBufferPointer(start: data, count: size), as: UTF8.self) else {
+        return 0  // ConfigLoader.read refuses non-UTF-8 before parsing
+    }
+    do {
+        let config = try ConfigLoader.parse(yaml: text, file: "fuzz.yaml", baseDirectory: base)
+        try ConfigLoader.validate(config, environment: environment)
+    } catch {
+        _ = error.description
+    }
+    do {
+        _ = try OrbitConfigImport.parse(yaml: text, file: "orbit.yaml")
+    } catch {
+        _ = error.description
+    }
+    return 0
+}
