@@ -3,11 +3,10 @@
 // package never compiles, resolves or links them. Build and run them with scripts/fuzz:
 //   swift build --package-path Fuzz --scratch-path .build-fuzz -c release \
 //       -Xswiftc -sanitize=fuzzer,address
-// Each executable defines `LLVMFuzzerTestOneInput` (libFuzzer brings `main`), hence
-// `-parse-as-library`.
+// Each executable defines `LLVMFuzzerTestOneInput` and a `@main` that starts libFuzzer's
+// driver (LibFuzzerEntry): SwiftPM links every executable with its entry point renamed to
+// `<module>_main`, so libFuzzer's own `main` cannot be used.
 import PackageDescription
-
-let fuzzEntry: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 let package = Package(
     name: "exporterd-fuzz",
@@ -26,48 +25,47 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // Starts libFuzzer's driver from a Swift @main (see the header).
+        .target(name: "LibFuzzerEntry", path: "LibFuzzerEntry"),
         // Kafka framing, every response message at every version it decodes, and the
         // consumer-protocol assignment inside DescribeGroups.
         .executableTarget(
             name: "FuzzKafkaResponses",
             dependencies: [
+                "LibFuzzerEntry",
                 .product(name: "SourceWatcher", package: "exporterd"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "KafkaResponses",
-            swiftSettings: fuzzEntry
+            path: "KafkaResponses"
         ),
         // Fetched record sets: v2 batches (gzip included) and legacy message sets.
         .executableTarget(
             name: "FuzzRecordBatches",
             dependencies: [
+                "LibFuzzerEntry",
                 .product(name: "SourceWatcher", package: "exporterd"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
-            path: "RecordBatches",
-            swiftSettings: fuzzEntry
+            path: "RecordBatches"
         ),
         // The Prometheus/OpenMetrics text parser and the proxied-counter page reader.
         .executableTarget(
             name: "FuzzExposition",
-            dependencies: [.product(name: "Diagnostics", package: "exporterd")],
-            path: "Exposition",
-            swiftSettings: fuzzEntry
+            dependencies: ["LibFuzzerEntry", .product(name: "Diagnostics", package: "exporterd")],
+            path: "Exposition"
         ),
         // The migration state document: JSON (Diagnostics) and the daemon's JSON-or-YAML reader.
         .executableTarget(
             name: "FuzzStateDocument",
-            dependencies: ["ExporterdSources", .product(name: "Diagnostics", package: "exporterd")],
-            path: "StateDocument",
-            swiftSettings: fuzzEntry
+            dependencies: ["LibFuzzerEntry", "ExporterdSources", .product(name: "Diagnostics", package: "exporterd")],
+            path: "StateDocument"
         ),
         // The config file: YAML input layer, ConfigLoader.parse and validate.
         .executableTarget(
             name: "FuzzConfig",
-            dependencies: ["ExporterdSources"],
-            path: "Config",
-            swiftSettings: fuzzEntry
+            dependencies: ["LibFuzzerEntry", "ExporterdSources"],
+            path: "Config"
         ),
         // The exporterd executable's sources minus its @main entry point (Exporterd.swift),
         // through symlinks: an executable target cannot be imported, and this compiles the

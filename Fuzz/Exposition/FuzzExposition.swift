@@ -3,11 +3,22 @@
 /// (strict inside the counted families, tolerant outside), and a parse that succeeds must
 /// give the same samples through the String and the byte entry points.
 import Diagnostics
+import Foundation
+import LibFuzzerEntry
 
 let names = ProxiedCounterNames()
 
+@main
+enum Entry {
+    static func main() {
+        exit(libfuzzer_run(CommandLine.argc, CommandLine.unsafeArgv, testOneInput))
+    }
+}
+
+/// One input; libFuzzer reports a crash, a sanitizer finding or a failed precondition.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let input = UnsafeBufferPointer(start: data, count: size)
     let whole = try? ExpositionParser.parse(utf8: input)
     _ = try? ProxiedCounters.read(utf8: input, names: names)

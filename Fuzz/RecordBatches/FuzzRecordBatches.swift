@@ -8,6 +8,8 @@
 import CompressNIO
 import NIOCore
 import SourceWatcher
+import Foundation
+import LibFuzzerEntry
 
 let limits = RecordBatchLimits(maxBatchBytes: 1 << 20, maxDecompressedBytes: 1 << 20)
 
@@ -83,8 +85,17 @@ func gzipBatch(count: UInt8, records: ArraySlice<UInt8>) -> [UInt8]? {
     return batch
 }
 
+@main
+enum Entry {
+    static func main() {
+        exit(libfuzzer_run(CommandLine.argc, CommandLine.unsafeArgv, testOneInput))
+    }
+}
+
+/// One input; libFuzzer reports a crash, a sanitizer finding or a failed precondition.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     if input.first == UInt8(ascii: "G"), input.count >= 2 {
         if let batch = gzipBatch(count: input[1], records: input[2...]) {

@@ -6,6 +6,8 @@
 /// it consumed is a bug even when nothing crashes.
 import NIOCore
 import SourceWatcher
+import Foundation
+import LibFuzzerEntry
 
 /// One message type at one version.
 struct BodyDecoder {
@@ -81,8 +83,17 @@ func frames(_ bytes: ByteBuffer, split: Int) {
     _ = try? decoder.decodeLast(buffer: &pending, seenEOF: true)
 }
 
+@main
+enum Entry {
+    static func main() {
+        exit(libfuzzer_run(CommandLine.argc, CommandLine.unsafeArgv, testOneInput))
+    }
+}
+
+/// One input; libFuzzer reports a crash, a sanitizer finding or a failed precondition.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let input = UnsafeBufferPointer(start: data, count: size)
     guard let selector = input.first else { return 0 }
     let whole = ByteBuffer(bytes: input)

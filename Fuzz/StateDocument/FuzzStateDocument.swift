@@ -5,9 +5,19 @@
 import Diagnostics
 import Foundation
 @testable import ExporterdSources
+import LibFuzzerEntry
 
+@main
+enum Entry {
+    static func main() {
+        exit(libfuzzer_run(CommandLine.argc, CommandLine.unsafeArgv, testOneInput))
+    }
+}
+
+/// One input; libFuzzer reports a crash, a sanitizer finding or a failed precondition.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let bytes = Data(bytes: data, count: size)
     do {
         _ = try MigrationStateDocument(json: bytes)
