@@ -10,9 +10,9 @@ import Foundation
 import LibFuzzerEntry
 
 /// One message type at one version.
-struct BodyDecoder {
+struct BodyDecoder: Sendable {
     let name: String
-    let run: (inout ByteBuffer) -> Void
+    let run: @Sendable (inout ByteBuffer) -> Void
 }
 
 func roundTrip<M: KafkaMessageCodec>(_ type: M.Type, version: Int16) -> BodyDecoder {
@@ -40,23 +40,35 @@ func all<M: KafkaMessageCodec>(_ type: M.Type) -> [BodyDecoder] {
 }
 
 /// The table order is the corpus format: append, never reorder.
-let decoders: [BodyDecoder] =
-    all(ApiVersionsResponse.self) + all(DescribeGroupsResponse.self) + all(DescribeProducersResponse.self)
-    + all(FetchResponse.self) + all(FindCoordinatorResponse.self) + all(ListGroupsResponse.self)
-    + all(ListOffsetsResponse.self) + all(MetadataResponse.self) + all(OffsetFetchResponse.self)
-    + all(SaslAuthenticateResponse.self) + all(SaslHandshakeResponse.self)
-    + ApiVersionsResponse.supportedVersions.map { version in
-        BodyDecoder(name: "ApiVersionsResponse-fallback-v\(version)") { buffer in
+let decoders: [BodyDecoder] = {
+    var table: [BodyDecoder] = []
+    table += all(ApiVersionsResponse.self)
+    table += all(DescribeGroupsResponse.self)
+    table += all(DescribeProducersResponse.self)
+    table += all(FetchResponse.self)
+    table += all(FindCoordinatorResponse.self)
+    table += all(ListGroupsResponse.self)
+    table += all(ListOffsetsResponse.self)
+    table += all(MetadataResponse.self)
+    table += all(OffsetFetchResponse.self)
+    table += all(SaslAuthenticateResponse.self)
+    table += all(SaslHandshakeResponse.self)
+    for version in ApiVersionsResponse.supportedVersions {
+        table.append(BodyDecoder(name: "ApiVersionsResponse-fallback-v\(version)") { buffer in
             _ = try? ApiVersionsResponse.decodeAllowingV0Fallback(from: &buffer, version: version)
-        }
+        })
     }
-    + [
-        BodyDecoder(name: "ConsumerProtocolAssignment") { buffer in
-            _ = try? ConsumerProtocolAssignment(decoding: Array(buffer.readableBytesView))
-        },
-        BodyDecoder(name: "ResponseHeader-v0") { buffer in _ = try? ResponseHeader.decode(from: &buffer, flexible: false) },
-        BodyDecoder(name: "ResponseHeader-v1") { buffer in _ = try? ResponseHeader.decode(from: &buffer, flexible: true) },
-    ]
+    table.append(BodyDecoder(name: "ConsumerProtocolAssignment") { buffer in
+        _ = try? ConsumerProtocolAssignment(decoding: Array(buffer.readableBytesView))
+    })
+    table.append(BodyDecoder(name: "ResponseHeader-v0") { buffer in
+        _ = try? ResponseHeader.decode(from: &buffer, flexible: false)
+    })
+    table.append(BodyDecoder(name: "ResponseHeader-v1") { buffer in
+        _ = try? ResponseHeader.decode(from: &buffer, flexible: true)
+    })
+    return table
+}()
 
 /// Feeds the bytes to the frame decoder as a connection would, in two reads split at
 /// `split`, and checks every frame it hands out lies inside the input.
