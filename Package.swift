@@ -6,6 +6,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "exporterd", targets: ["exporterd"]),
+        // Only for Fuzz/Package.swift, a separate package that links these by path; nothing
+        // here depends on them, so they add nothing to this package's build.
+        .library(name: "SourceWatcher", targets: ["SourceWatcher"]),
+        .library(name: "Diagnostics", targets: ["Diagnostics"]),
+        .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -1,0 +1,1 @@
+../../Sources/exporterd/OffsetsCommand.swift
