@@ -3,6 +3,7 @@
 import AsyncHTTPClient
 import Diagnostics
 import Foundation
+import NIOConcurrencyHelpers
 import Hummingbird
 import Testing
 @testable import exporterd
@@ -396,23 +397,28 @@ import Testing
     /// `migration_state.timeout` bounds the whole read, the confirming second read included:
     /// an endpoint that answers once and then hangs fails within one timeout, not two.
     @Test func timeoutCoversTheConfirmingRead() async throws {
-        // The first read takes 2 s of the 3 s timeout, the confirming read 1.5 s: within what is
-        // left of the one timeout it cannot finish, with a timeout of its own it would. A loaded
-        // machine only leaves less time, so the outcome does not depend on the machine.
+        // The wait for the confirming read spends all but 0.1 s of the 30 s timeout (a clock
+        // moved by hand); the confirming read then takes 5 s. Within what is left of the one
+        // timeout it cannot finish; with a timeout of its own it would. No outcome here depends
+        // on how busy the machine is: the first read has 30 s, the second can never have 5.
         let requests = RequestLog()
+        let spent = NIOLockedValueBox(Duration.zero)
         let (result, _) = try await withLocalHTTPServer({ router in
             router.get("/status") { request, _ -> Response in
                 requests.record(authorization: nil)
-                try await Task.sleep(for: requests.seen.count == 1 ? .seconds(2) : .milliseconds(1500))
+                if requests.seen.count > 1 { try await Task.sleep(for: .seconds(5)) }
                 return Response(status: .ok, headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(string: Self.json)))
             }
         }) { base in
             var settings = MigrationStateSettings(location: .url(base + "/status", bearerTokenEnv: nil))
-            settings.timeout = .seconds(3)
-            // Real clock and real sleeps; the limit only catches a hang.
-            let source = MigrationStateSource(settings: settings, client: .shared, environment: [:])
-            return await timed(limit: .seconds(20)) { await source.read() }
+            settings.timeout = .seconds(30)
+            let source = MigrationStateSource(
+                settings: settings, client: .shared, environment: [:],
+                sleep: { _ in spent.withLockedValue { $0 = .milliseconds(29_900) } },
+                monotonicNow: { ContinuousClock.now.advanced(by: spent.withLockedValue { $0 }) })
+            // The limit only catches a hang.
+            return await timed(limit: .seconds(60)) { await source.read() }
         }
         guard case .failure(.unreadable)? = result else {
             Issue.record("expected .unreadable, got \(String(describing: result))")

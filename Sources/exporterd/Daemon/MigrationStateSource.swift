@@ -43,6 +43,8 @@ actor MigrationStateSource {
     static let documentLimit = 16 * 1024 * 1024
 
     private let now: @Sendable () -> Date
+    /// The clock the read's one timeout runs on (tests move it to spend the budget).
+    private let monotonicNow: @Sendable () -> ContinuousClock.Instant
     private let sleep: @Sendable (Duration) async -> Void
     private var stability: StableStateDocument
     private var lastParsed: (content: Data, document: MigrationStateDocument)?
@@ -56,7 +58,8 @@ actor MigrationStateSource {
          access: HTTPAccess? = nil,
          restoring snapshot: AccountingSnapshot? = nil,
          now: @escaping @Sendable () -> Date = { Date() },
-         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
+         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+         monotonicNow: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.settings = settings
         self.client = client
         self.environment = environment
@@ -65,6 +68,7 @@ actor MigrationStateSource {
         self.timeout = settings.timeout
         self.now = now
         self.sleep = sleep
+        self.monotonicNow = monotonicNow
         self.stability = StableStateDocument(restoring: snapshot)
     }
 
@@ -76,8 +80,7 @@ actor MigrationStateSource {
     }
 
     func read() async -> Result<MigrationStateDocument, ReadError> {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = monotonicNow().advanced(by: timeout)
         var content: Data
         switch await fetch(within: timeout) {
         case .success(let data): content = data
@@ -101,7 +104,7 @@ actor MigrationStateSource {
             case .readAgain(let notBefore):
                 let wait = notBefore.timeIntervalSince(now())
                 if wait > 0 { await sleep(.nanoseconds(Int64((wait * 1e9).rounded(.up)))) }
-                let remaining = clock.now.duration(to: deadline)
+                let remaining = monotonicNow().duration(to: deadline)
                 guard remaining > .zero else {
                     stability.readFailed()
                     return .failure(.unreadable(location: location, reason: DeadlineExceeded(timeout: timeout).description))
