@@ -278,7 +278,9 @@ import Testing
         let lab = try await Lab.start()
         defer { Task { await lab.stop() } }
         let report = try await withLocalHTTPServer(Self.serving(Self.fullPage)) { base in
-            var config = lab.config(agents: [base + "/metrics"], destinationTimeout: .milliseconds(300))
+            // The HTTP server answers at once; a generous timeout keeps a loaded machine from
+            // turning that answer into a timeout.
+            var config = lab.config(agents: [base + "/metrics"], destinationTimeout: .seconds(10))
             let port = try #require(Int(base.split(separator: ":").last ?? ""))
             config.destination?.bootstrapBrokers = [BrokerAddress(host: "127.0.0.1", port: port)]
             let pointed = config

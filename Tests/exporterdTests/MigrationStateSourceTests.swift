@@ -397,16 +397,16 @@ import Testing
     /// `migration_state.timeout` bounds the whole read, the confirming second read included:
     /// an endpoint that answers once and then hangs fails within one timeout, not two.
     @Test func timeoutCoversTheConfirmingRead() async throws {
-        // The wait for the confirming read spends all but 0.1 s of the 30 s timeout (a clock
-        // moved by hand); the confirming read then takes 5 s. Within what is left of the one
-        // timeout it cannot finish; with a timeout of its own it would. No outcome here depends
-        // on how busy the machine is: the first read has 30 s, the second can never have 5.
+        // The wait for the confirming read spends 25 s of the 30 s timeout (a clock moved by
+        // hand); the confirming read then takes 20 s. Within what is left of the one timeout
+        // (under 5 s) it cannot finish; with a timeout of its own (30 s) it would. No outcome
+        // depends on how busy the machine is: the first read has 30 s, the second never 20.
         let requests = RequestLog()
         let spent = NIOLockedValueBox(Duration.zero)
         let (result, _) = try await withLocalHTTPServer({ router in
             router.get("/status") { request, _ -> Response in
                 requests.record(authorization: nil)
-                if requests.seen.count > 1 { try await Task.sleep(for: .seconds(5)) }
+                if requests.seen.count > 1 { try await Task.sleep(for: .seconds(20)) }
                 return Response(status: .ok, headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(string: Self.json)))
             }
@@ -415,7 +415,7 @@ import Testing
             settings.timeout = .seconds(30)
             let source = MigrationStateSource(
                 settings: settings, client: .shared, environment: [:],
-                sleep: { _ in spent.withLockedValue { $0 = .milliseconds(29_900) } },
+                sleep: { _ in spent.withLockedValue { $0 = .seconds(25) } },
                 monotonicNow: { ContinuousClock.now.advanced(by: spent.withLockedValue { $0 }) })
             // The limit only catches a hang.
             return await timed(limit: .seconds(60)) { await source.read() }
