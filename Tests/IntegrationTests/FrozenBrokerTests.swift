@@ -58,7 +58,12 @@ struct FrozenBrokerTests {
         try await Task.sleep(for: .seconds(5))
         let resumedAt = clock.now
         broker.resume()
-        try await Task.sleep(for: .seconds(2))
+        // Until a read that started after SIGCONT has finished (a busy machine can hold the
+        // poller well past a fixed wait); the limit only catches a hang.
+        let waitLimit = clock.now.advanced(by: .seconds(60))
+        while clock.now < waitLimit, !reads.withLockedValue({ $0.contains { $0.started > resumedAt } }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         poller.cancel()
         _ = await poller.value
         await cluster.shutdown()
