@@ -15,8 +15,12 @@ struct Exporterd: AsyncParsableCommand {
     )
 
     static func main() async {
+        // A reader that goes away (`exporterd audit 2>&1 | head`, a log shipper restarting)
+        // must cost the write, not the process: EPIPE is handled where it happens
+        // (StandardErrorStream), so the signal that would kill the process is ignored.
+        signal(SIGPIPE, SIG_IGN)
         if let unknown = unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {
-            FileHandle.standardError.write(Data((unknownSubcommandMessage(unknown) + "\n").utf8))
+            StandardErrorStream.write(Data((unknownSubcommandMessage(unknown) + "\n").utf8))
             Foundation.exit(2)
         }
         do {
@@ -30,7 +34,7 @@ struct Exporterd: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 // A usage error: print ArgumentParser's message and help hint, exit 2.
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                StandardErrorStream.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)

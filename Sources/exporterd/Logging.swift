@@ -85,7 +85,14 @@ struct EscapingLogStream<Target: TextOutputStream & Sendable>: TextOutputStream,
 /// stderr, one `write` per call so concurrent log lines do not interleave within a line.
 struct StandardErrorStream: TextOutputStream, Sendable {
     func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
+        Self.write(Data(string.utf8))
+    }
+
+    /// Every stderr write of the process goes here. A reader that went away (`… 2>&1 | head`,
+    /// a log shipper restarting) makes the write fail with EPIPE, and Foundation's
+    /// non-throwing `FileHandle.write` traps on that: the line is dropped, the process goes on.
+    static func write(_ data: Data) {
+        try? FileHandle.standardError.write(contentsOf: data)
     }
 }
 
@@ -96,7 +103,7 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     /// Where each finished line goes; stderr unless a test collects them.
-    var output: @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
+    var output: @Sendable (Data) -> Void = { StandardErrorStream.write($0) }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

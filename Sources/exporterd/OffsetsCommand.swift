@@ -70,6 +70,6 @@ func loadConfigOrExit(_ path: String) throws -> ExporterConfig {
 }
 
 func configFailure(_ error: ConfigError) -> ExitCode {
-    FileHandle.standardError.write(Data("exporterd: config error: \(error)\n".utf8))
+    StandardErrorStream.write(Data("exporterd: config error: \(error)\n".utf8))
     return ExitCode(2)
 }

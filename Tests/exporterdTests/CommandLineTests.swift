@@ -103,6 +103,23 @@ import Testing
         return nil
     }()
 
+    /// stderr whose reader is gone (`exporterd … 2>&1 | head`): the write fails with EPIPE,
+    /// which must cost the line, not the process (Foundation's FileHandle.write traps on it).
+    @Test func aClosedStderrDoesNotCrashTheProcess() throws {
+        let binary = try #require(Self.binary, "exporterd binary not found next to \(CommandLine.arguments[0])")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["offsets", "--config", "/nonexistent/exporterd.yaml"]
+        let errors = Pipe()
+        try errors.fileHandleForReading.close()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 2)
+    }
+
     /// Runs the binary; one that is still running after 20 s is killed and recorded as an issue.
     func runExporterd(_ arguments: [String]) throws -> Run {
         let binary = try #require(Self.binary, "exporterd binary not found next to \(CommandLine.arguments[0])")

@@ -52,7 +52,7 @@ struct AuditCommand: AsyncParsableCommand {
         do {
             store = try await ReadOnlyMigrationStore.open(dataDirectory: settings.dataDirectory, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("exporterd: data_dir: \(error)\n".utf8))
+            StandardErrorStream.write(Data("exporterd: data_dir: \(error)\n".utf8))
             throw ExitCode(2)
         }
         let history: Result<StoreHistory, MigrationStoreError>
@@ -60,7 +60,7 @@ struct AuditCommand: AsyncParsableCommand {
             history = .success(try await store.history())
         } catch {
             await store.close()
-            FileHandle.standardError.write(Data("exporterd: data_dir: \(error)\n".utf8))
+            StandardErrorStream.write(Data("exporterd: data_dir: \(error)\n".utf8))
             throw ExitCode(2)
         }
         await store.close()
@@ -90,7 +90,7 @@ struct AuditCommand: AsyncParsableCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                FileHandle.standardError.write(Data("exporterd: --output \(output): \(error.localizedDescription)\n".utf8))
+                StandardErrorStream.write(Data("exporterd: --output \(output): \(error.localizedDescription)\n".utf8))
                 throw ExitCode(2)
             }
         } else {
