@@ -3,6 +3,9 @@
 /// total that survives agent restarts and, persisted as JSON, exporterd restarts. Restarts are
 /// recognised per series, and from `process_start_time_seconds`; a series that goes missing
 /// makes its agent incomplete for a few scrapes, never a restart by itself.
+/// One source topic's corrected proxied totals, exact.
+public typealias ProxiedCounts = (records: Int64, bytes: Int64)
+
 public struct ProxiedCounterTotals: Sendable, Equatable {
     /// Consecutive scrapes a series may be missing (or NaN) before it is retired. Until then its
     /// agent is incomplete: its increments since the last scrape are unknown, and taking them
@@ -103,9 +106,10 @@ public struct ProxiedCounterTotals: Sendable, Equatable {
     }
 
     /// Per source topic, the corrected totals summed over agents and series, exactly.
+    /// It walks every series of every agent: take it once per poll.
     /// Sums saturate at Int64.max (no agent gets near it; nothing may trap on input).
-    public var countsBySourceTopic: [String: (records: Int64, bytes: Int64)] {
-        var sums: [String: (records: Int64, bytes: Int64)] = [:]
+    public var countsBySourceTopic: [String: ProxiedCounts] {
+        var sums: [String: ProxiedCounts] = [:]
         func add(_ topic: String, _ counter: CounterKind, _ value: Int64) {
             var sum = sums[topic] ?? (0, 0)
             switch counter {

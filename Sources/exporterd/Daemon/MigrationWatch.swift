@@ -52,6 +52,8 @@ struct MigrationWatch {
         var stateSourceUp: Bool
         var sourceOffsets: ClusterOffsets
         var destinationOffsets: ClusterOffsets
+        /// The agents' corrected totals per source topic after this poll's scrape.
+        var proxiedCounts: [String: ProxiedCounts]
         var outcome: PollOutcome
         /// Events from the outcome plus those of baseline lookups answered this poll.
         var events: [MigrationEvent]
@@ -94,7 +96,8 @@ struct MigrationWatch {
         for case (_, .failure(let error)) in agentsNow.pages {
             logger.warning("proxy agent did not answer", metadata: ["error": "\(error)"])
         }
-        let proxied = Self.proxiedRead(agentsNow, sourceTopics: destinationToSource, totals: &proxiedTotals, logger: logger)
+        let (proxied, proxiedCounts) = Self.proxiedReadAndCounts(
+            agentsNow, sourceTopics: destinationToSource, totals: &proxiedTotals, logger: logger)
 
         let stateDocument: MigrationStateDocument?
         switch stateNow {
@@ -129,7 +132,7 @@ struct MigrationWatch {
         }
         return Poll(at: at, watched: watched, agents: agentsNow, stateSourceUp: stateDocument != nil,
                     sourceOffsets: sourceOffsets, destinationOffsets: destinationOffsets,
-                    outcome: outcome, events: events, wallClockStepped: wallClockStepped)
+                    proxiedCounts: proxiedCounts, outcome: outcome, events: events, wallClockStepped: wallClockStepped)
     }
 
     /// Reads both clocks and says whether the wall clock moved as the monotonic one did since
@@ -159,6 +162,15 @@ struct MigrationWatch {
     static func proxiedRead(
         _ read: ProxyAgents.Read, sourceTopics: [String: String], totals: inout ProxiedCounterTotals, logger: Logger
     ) -> ProxiedRead? {
+        proxiedReadAndCounts(read, sourceTopics: sourceTopics, totals: &totals, logger: logger).read
+    }
+
+    /// `proxiedRead`, plus the corrected totals per source topic it was made from (also when
+    /// the read is incomplete: `/metrics` shows the last totals): summed once per poll, since
+    /// the sum walks every series of every agent.
+    static func proxiedReadAndCounts(
+        _ read: ProxyAgents.Read, sourceTopics: [String: String], totals: inout ProxiedCounterTotals, logger: Logger
+    ) -> (read: ProxiedRead?, counts: [String: ProxiedCounts]) {
         var complete = true
         for target in read.pages.keys.sorted() {
             guard case .success(let page)? = read.pages[target] else {
@@ -180,9 +192,10 @@ struct MigrationWatch {
             }
             complete = complete && observed.isComplete
         }
-        guard complete else { return nil }
-        return ProxiedRead(readAt: read.readAt, recordsByTopic: totals.recordsBySourceTopic,
-                           restartedTopics: totals.takeUnreportedRestarts())
+        let counts = totals.countsBySourceTopic
+        guard complete else { return (nil, counts) }
+        return (ProxiedRead(readAt: read.readAt, recordsByTopic: counts.mapValues(\.records),
+                            restartedTopics: totals.takeUnreportedRestarts()), counts)
     }
 
     /// Expands `topics_regex` against the source's topic list (cached metadata, refreshed by

@@ -129,14 +129,15 @@ final class PollService: Service, @unchecked Sendable {
     private func snapshot(of poll: MigrationWatch.Poll) -> MetricsSnapshot {
         let destinations = Dictionary(poll.watched.map { ($0.sourceTopic, $0.destinationTopic) }, uniquingKeysWith: { first, _ in first })
         let statuses = Dictionary(poll.outcome.topics.map { ($0.topic, $0) }, uniquingKeysWith: { _, last in last })
-        // Summed once: per-topic lookups would each walk every agent's entries (quadratic at 10k topics).
-        let proxied = watch.proxiedTotals.totalsBySourceTopic
+        // Summed once per poll (by the poll itself): per-topic lookups would each walk every
+        // agent's entries (quadratic at 10k topics).
+        let proxied = poll.proxiedCounts
         let topics = poll.watched.compactMap { mapping -> TopicStatus? in
             guard var status = statuses[mapping.sourceTopic] else { return nil }
             status.destinationTopic = destinations[mapping.sourceTopic] ?? mapping.sourceTopic
-            let counters = proxied[mapping.sourceTopic] ?? TopicCounters()
-            status.proxiedRecords = counters.records
-            status.proxiedBytes = counters.bytes
+            let counts = proxied[mapping.sourceTopic] ?? (0, 0)
+            status.proxiedRecords = Double(counts.records)
+            status.proxiedBytes = Double(counts.bytes)
             return status
         }
         let targets = watch.agents.settings.targets.map { target in
