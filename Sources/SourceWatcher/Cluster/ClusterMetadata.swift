@@ -56,21 +56,4 @@ public struct ClusterMetadata: Sendable, Equatable {
               entry.leader >= 0, let address = brokers[entry.leader] else { return nil }
         return (entry.leader, address)
     }
-
-    /// `partitions` grouped by leader broker — the unit of every per-leader request — and the
-    /// ones with no live leader.
-    public func groupedByLeader(_ partitions: [TopicPartition]) -> (
-        byLeader: [Int32: (address: BrokerAddress, partitions: [TopicPartition])], leaderless: [TopicPartition]
-    ) {
-        var byLeader: [Int32: (address: BrokerAddress, partitions: [TopicPartition])] = [:]
-        var leaderless: [TopicPartition] = []
-        for partition in partitions {
-            guard let leader = leader(of: partition) else {
-                leaderless.append(partition)
-                continue
-            }
-            byLeader[leader.id, default: (leader.address, [])].partitions.append(partition)
-        }
-        return (byLeader, leaderless)
-    }
 }

@@ -40,10 +40,30 @@ enum PartitionAnswer<Value: Sendable>: Sendable {
     case refused(KafkaErrorCode)
 }
 
+/// One topic's part of a reply or a round: per partition a value or why not.
+struct TopicReply<Value: Sendable>: Sendable {
+    var values: [Int32: Value] = [:]
+    var failures: [Int32: PartitionFailure] = [:]
+
+    /// Takes `other`'s answers: a value replaces a failure, a failure only fills a gap.
+    mutating func absorb(_ other: TopicReply<Value>) {
+        if values.isEmpty, failures.isEmpty {
+            self = other
+            return
+        }
+        for (partition, value) in other.values {
+            values[partition] = value
+            failures.removeValue(forKey: partition)
+        }
+        for (partition, failure) in other.failures where values[partition] == nil {
+            failures[partition] = failure
+        }
+    }
+}
+
 /// What one leader's exchange gave for the partitions it was asked about.
 struct LeaderReply<Value: Sendable>: Sendable {
-    var values: [TopicPartition: Value] = [:]
-    var failures: [TopicPartition: PartitionFailure] = [:]
+    var topics: [String: TopicReply<Value>] = [:]
     var errors: [KafkaClientError] = []
     /// The leader does not offer the API: nothing failed, the read cannot be made there.
     var unsupported: BrokerAddress?
@@ -55,58 +75,111 @@ struct LeaderReply<Value: Sendable>: Sendable {
     }
 
     /// Fails every partition with the exchange's error.
-    init(failing partitions: [TopicPartition], with error: KafkaClientError, exchange: Exchange?) {
+    init(failing partitions: PartitionsByTopic, with error: KafkaClientError, exchange: Exchange?) {
         self.exchange = exchange
         errors = [error]
-        for partition in partitions { failures[partition] = .request(error) }
+        for (topic, numbers) in partitions.topics {
+            var reply = TopicReply<Value>()
+            reply.failures.reserveCapacity(numbers.count)
+            for number in numbers { reply.failures[number] = .request(error) }
+            topics[topic] = reply
+        }
     }
 
-    /// Records per-partition results of a response; partitions it left out are `missingFromAnswer`.
-    mutating func take(_ answers: [(TopicPartition, PartitionAnswer<Value>)], asked partitions: [TopicPartition]) {
-        let asked = Set(partitions)
-        for (partition, answer) in answers where asked.contains(partition) {
+    /// Records one response topic's answers, only for partitions that were asked.
+    mutating func take(topic: String, _ answers: some Sequence<(Int32, PartitionAnswer<Value>)>, asked: PartitionsByTopic) {
+        guard let numbers = asked.topics[topic] else { return }
+        var reply = topics.removeValue(forKey: topic) ?? TopicReply()
+        if reply.values.isEmpty { reply.values.reserveCapacity(numbers.count) }
+        for (partition, answer) in answers where PartitionsByTopic.contains(partition, in: numbers) {
             switch answer {
-            case .answered(let value): values[partition] = value
-            case .refused(let code): failures[partition] = .broker(code)
+            case .answered(let value):
+                reply.values[partition] = value
+                reply.failures.removeValue(forKey: partition)
+            case .refused(let code):
+                reply.failures[partition] = .broker(code)
             }
         }
-        for partition in partitions where values[partition] == nil && failures[partition] == nil {
-            failures[partition] = .missingFromAnswer
+        topics[topic] = reply
+    }
+
+    /// Asked partitions the response left out become `missingFromAnswer`; call after `take`.
+    mutating func noteMissing(asked: PartitionsByTopic) {
+        for (topic, numbers) in asked.topics {
+            var reply = topics.removeValue(forKey: topic) ?? TopicReply()
+            // Values and failures only hold asked partitions, so full counts mean nothing is missing.
+            if reply.values.count + reply.failures.count < numbers.count {
+                for number in numbers where reply.values[number] == nil && reply.failures[number] == nil {
+                    reply.failures[number] = .missingFromAnswer
+                }
+            }
+            topics[topic] = reply
         }
     }
 }
 
-/// A round's merged answer, partition by partition.
+/// A round's merged answer, topic by topic.
 struct RoundAnswers<Value: Sendable>: Sendable {
-    var values: [TopicPartition: Value] = [:]
-    var failures: [TopicPartition: PartitionFailure] = [:]
+    var topics: [String: TopicReply<Value>] = [:]
     var errors: [KafkaClientError] = []
     var unsupported: [BrokerAddress] = []
-    /// Per partition: the earliest send and latest receive of the exchanges it needed.
-    var exchanges: [TopicPartition: Exchange] = [:]
+    /// Per topic: the earliest send and latest receive of the exchanges its partitions needed.
+    var exchanges: [String: Exchange] = [:]
 
-    mutating func merge(_ reply: LeaderReply<Value>, asked partitions: [TopicPartition]) {
-        for (partition, value) in reply.values {
-            values[partition] = value
-            failures.removeValue(forKey: partition)
-        }
-        for (partition, failure) in reply.failures where values[partition] == nil {
-            failures[partition] = failure
+    mutating func merge(_ reply: LeaderReply<Value>, asked partitions: PartitionsByTopic) {
+        for (topic, part) in reply.topics {
+            topics[topic, default: TopicReply()].absorb(part)
         }
         errors += reply.errors
         if let broker = reply.unsupported { unsupported.append(broker) }
         if let exchange = reply.exchange {
-            for partition in partitions { widen(partition, by: exchange) }
+            for topic in partitions.topics.keys { widen(topic, by: exchange) }
         }
     }
 
-    mutating func widen(_ partition: TopicPartition, by exchange: Exchange) {
-        guard let known = exchanges[partition] else {
-            exchanges[partition] = exchange
+    /// Another round's answers for some of the same partitions (a retry) over these.
+    mutating func absorb(_ other: RoundAnswers<Value>) {
+        for (topic, part) in other.topics {
+            topics[topic, default: TopicReply()].absorb(part)
+        }
+        for (topic, exchange) in other.exchanges { widen(topic, by: exchange) }
+        errors += other.errors
+        unsupported += other.unsupported
+    }
+
+    mutating func widen(_ topic: String, by exchange: Exchange) {
+        guard let known = exchanges[topic] else {
+            exchanges[topic] = exchange
             return
         }
-        exchanges[partition] = Exchange(sentAt: min(known.sentAt, exchange.sentAt),
-                                        receivedAt: max(known.receivedAt, exchange.receivedAt))
+        exchanges[topic] = Exchange(sentAt: min(known.sentAt, exchange.sentAt),
+                                    receivedAt: max(known.receivedAt, exchange.receivedAt))
+    }
+
+    /// The failed partitions `isWanted` says to ask again.
+    func failures(where isWanted: (PartitionFailure) -> Bool) -> PartitionsByTopic {
+        var chosen = PartitionsByTopic()
+        for (topic, reply) in topics {
+            let numbers = reply.failures.filter { isWanted($0.value) }.keys.sorted()
+            chosen.insert(topic: topic, partitions: numbers)
+        }
+        return chosen
+    }
+
+    var values: [TopicPartition: Value] {
+        var flat: [TopicPartition: Value] = [:]
+        for (topic, reply) in topics {
+            for (partition, value) in reply.values { flat[TopicPartition(topic: topic, partition: partition)] = value }
+        }
+        return flat
+    }
+
+    var failures: [TopicPartition: PartitionFailure] {
+        var flat: [TopicPartition: PartitionFailure] = [:]
+        for (topic, reply) in topics {
+            for (partition, failure) in reply.failures { flat[TopicPartition(topic: topic, partition: partition)] = failure }
+        }
+        return flat
     }
 }
 
@@ -120,7 +193,7 @@ struct TopicsRound<Value: Sendable>: Sendable {
 
 /// Sends one leader's request(s) for its partitions and reports per partition.
 typealias LeaderExchange<Value: Sendable> = @Sendable (
-    _ cluster: KafkaCluster, _ leader: Int32, _ address: BrokerAddress, _ partitions: [TopicPartition], _ deadline: ReadDeadline
+    _ cluster: KafkaCluster, _ leader: Int32, _ address: BrokerAddress, _ partitions: PartitionsByTopic, _ deadline: ReadDeadline
 ) async -> LeaderReply<Value>
 
 extension KafkaCluster {
@@ -140,42 +213,38 @@ extension KafkaCluster {
             for topic in topics { result.topics[topic] = TopicAnswers(partitionCount: nil, topicFailure: error) }
             return result
         }
-        var watched: [TopicPartition] = []
+        var watched = PartitionsByTopic()
         for topic in topics {
-            if let partitions = metadata.partitions(of: topic) {
-                result.topics[topic] = TopicAnswers(partitionCount: partitions.count)
-                watched += partitions
+            if let entry = metadata.topics[topic], entry.errorCode == .none {
+                result.topics[topic] = TopicAnswers(partitionCount: entry.partitions.count)
+                watched.insert(topic: topic, partitions: entry.partitions.keys.sorted())
             } else {
                 result.topics[topic] = TopicAnswers(partitionCount: nil, topicFailure: .topicNotFound(cluster: name, topic: topic))
             }
         }
 
         var answers = await partitionRound(watched, topics: topics, metadata: metadata, deadline: deadline, ask: ask)
-        if let metadataExchange {
-            for partition in watched { answers.widen(partition, by: metadataExchange) }
-        }
         result.errors = answers.errors
         result.unsupported = answers.unsupported
 
-        // Each topic's answer is built locally and stored once: writing partition by partition
-        // through `result.topics[topic]?` would copy the topic's table on every write.
-        var index = watched.startIndex
-        while index < watched.endIndex {
-            let topic = watched[index].topic
-            var entry = result.topics[topic] ?? TopicAnswers(partitionCount: nil)
-            while index < watched.endIndex, watched[index].topic == topic {
-                let partition = watched[index]
-                index += 1
-                if let value = answers.values[partition] {
-                    entry.partitions[partition.partition] = value
-                } else {
-                    entry.failures[partition.partition] = answers.failures[partition] ?? .missingFromAnswer
-                }
-                if let exchange = answers.exchanges[partition] {
-                    entry.requestedAt = min(entry.requestedAt ?? exchange.sentAt, exchange.sentAt)
-                    entry.answeredAt = max(entry.answeredAt ?? exchange.receivedAt, exchange.receivedAt)
+        for (topic, numbers) in watched.topics {
+            guard var entry = result.topics.removeValue(forKey: topic) else { continue }
+            let reply = answers.topics.removeValue(forKey: topic) ?? TopicReply()
+            entry.partitions = reply.values
+            entry.failures = reply.failures
+            if entry.partitions.count + entry.failures.count < numbers.count {
+                for number in numbers where entry.partitions[number] == nil && entry.failures[number] == nil {
+                    entry.failures[number] = .missingFromAnswer
                 }
             }
+            var exchange = answers.exchanges[topic]
+            if let metadataExchange {
+                exchange = exchange.map {
+                    Exchange(sentAt: min($0.sentAt, metadataExchange.sentAt), receivedAt: max($0.receivedAt, metadataExchange.receivedAt))
+                } ?? metadataExchange
+            }
+            entry.requestedAt = exchange?.sentAt
+            entry.answeredAt = exchange?.receivedAt
             result.topics[topic] = entry
         }
         return result
@@ -185,11 +254,11 @@ extension KafkaCluster {
     /// after a refresh of `topics`' metadata (the read's whole list, so the cache keeps
     /// covering it), all within `deadline`.
     func partitionRound<Value: Sendable>(
-        _ partitions: [TopicPartition], topics: [String], metadata: ClusterMetadata, deadline: ReadDeadline,
+        _ partitions: PartitionsByTopic, topics: [String], metadata: ClusterMetadata, deadline: ReadDeadline,
         ask: @escaping LeaderExchange<Value>
     ) async -> RoundAnswers<Value> {
         var answers = await askLeaders(partitions, metadata: metadata, deadline: deadline, ask: ask)
-        let moved = answers.failures.filter(\.value.callsForRetry).map(\.key).sorted()
+        let moved = answers.failures(where: \.callsForRetry)
         guard answers.unsupported.isEmpty, !moved.isEmpty,
               deadline.remaining(at: clock.monotonicNow()) > .zero else { return answers }
         invalidateMetadata()
@@ -199,31 +268,24 @@ extension KafkaCluster {
         }
         let refresh = Exchange(sentAt: sentAt, receivedAt: clock.wallNow())
         let retried = await askLeaders(moved, metadata: fresh, deadline: deadline, ask: ask)
-        for partition in moved {
-            answers.widen(partition, by: refresh)
-            if let exchange = retried.exchanges[partition] { answers.widen(partition, by: exchange) }
-        }
-        for (partition, value) in retried.values {
-            answers.values[partition] = value
-            answers.failures.removeValue(forKey: partition)
-        }
-        for (partition, failure) in retried.failures where answers.values[partition] == nil {
-            answers.failures[partition] = failure
-        }
-        answers.errors += retried.errors
-        answers.unsupported += retried.unsupported
+        for topic in moved.topics.keys { answers.widen(topic, by: refresh) }
+        answers.absorb(retried)
         return answers
     }
 
     /// One exchange per leader, all leaders concurrently.
     private func askLeaders<Value: Sendable>(
-        _ partitions: [TopicPartition], metadata: ClusterMetadata, deadline: ReadDeadline, ask: @escaping LeaderExchange<Value>
+        _ partitions: PartitionsByTopic, metadata: ClusterMetadata, deadline: ReadDeadline, ask: @escaping LeaderExchange<Value>
     ) async -> RoundAnswers<Value> {
         var answers = RoundAnswers<Value>()
         guard !partitions.isEmpty else { return answers }
         let (byLeader, leaderless) = metadata.groupedByLeader(partitions)
-        for partition in leaderless { answers.failures[partition] = .noLeader }
-        await withTaskGroup(of: (LeaderReply<Value>, [TopicPartition]).self) { group in
+        for (topic, numbers) in leaderless.topics {
+            var reply = TopicReply<Value>()
+            for number in numbers { reply.failures[number] = .noLeader }
+            answers.topics[topic, default: TopicReply()].absorb(reply)
+        }
+        await withTaskGroup(of: (LeaderReply<Value>, PartitionsByTopic).self) { group in
             for (leaderID, entry) in byLeader {
                 group.addTask {
                     (await ask(self, leaderID, entry.address, entry.partitions, deadline), entry.partitions)

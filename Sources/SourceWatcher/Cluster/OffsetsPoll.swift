@@ -63,7 +63,7 @@ extension KafkaCluster {
                 return outcome
             }
         }
-        let answers = await partitionRound(partitions, topics: topics, metadata: layout, deadline: deadline) { cluster, leader, address, partitions, deadline in
+        let answers = await partitionRound(PartitionsByTopic(partitions), topics: topics, metadata: layout, deadline: deadline) { cluster, leader, address, partitions, deadline in
             await cluster.listOffsetsReply(partitions, query: query, leaderID: leader, address: address, deadline: deadline)
         }
         outcome.offsets = answers.values
@@ -74,7 +74,7 @@ extension KafkaCluster {
 
     /// One leader's part of an offsets read: latest, and earliest beside it when asked; a
     /// partition has offsets only when every asked query answered for it.
-    func offsetsExchange(_ partitions: [TopicPartition], includeLogStartOffsets: Bool, leaderID: Int32,
+    func offsetsExchange(_ partitions: PartitionsByTopic, includeLogStartOffsets: Bool, leaderID: Int32,
                          address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<PartitionOffsets> {
         async let latestReply = listOffsetsReply(partitions, query: .latest, leaderID: leaderID, address: address, deadline: deadline)
         async let earliestReply: LeaderReply<ListedOffset>? = includeLogStartOffsets
@@ -87,36 +87,42 @@ extension KafkaCluster {
         }
         var reply = LeaderReply<PartitionOffsets>(exchange: exchange)
         reply.errors = latest.errors + (earliest?.errors ?? [])
-        for partition in partitions {
-            guard let answer = latest.values[partition] else {
-                reply.failures[partition] = latest.failures[partition] ?? .missingFromAnswer
+        // Both replies cover every asked partition (a value or a failure), so the latest one's
+        // table is the shape of the answer; `mapValues` keeps its layout, nothing is rehashed.
+        for (topic, latestTopic) in latest.topics {
+            var combined = TopicReply<PartitionOffsets>()
+            combined.failures = latestTopic.failures
+            guard let earliest else {
+                combined.values = latestTopic.values.mapValues { PartitionOffsets(highWatermark: $0.offset, leader: $0.leader) }
+                reply.topics[topic] = combined
                 continue
             }
-            var logStart: Int64?
-            if let earliest {
-                guard let start = earliest.values[partition] else {
-                    reply.failures[partition] = earliest.failures[partition] ?? .missingFromAnswer
-                    continue
+            let earliestTopic = earliest.topics[topic] ?? TopicReply()
+            combined.values.reserveCapacity(latestTopic.values.count)
+            for (partition, answer) in latestTopic.values {
+                if let start = earliestTopic.values[partition] {
+                    combined.values[partition] = PartitionOffsets(highWatermark: answer.offset, logStartOffset: start.offset, leader: answer.leader)
+                } else {
+                    combined.failures[partition] = earliestTopic.failures[partition] ?? .missingFromAnswer
                 }
-                logStart = start.offset
             }
-            reply.values[partition] = PartitionOffsets(highWatermark: answer.offset, logStartOffset: logStart, leader: answer.leader)
+            reply.topics[topic] = combined
         }
         return reply
     }
 
     /// One ListOffsets request to one leader.
-    func listOffsetsReply(_ partitions: [TopicPartition], query: OffsetQuery, leaderID: Int32,
+    func listOffsetsReply(_ partitions: PartitionsByTopic, query: OffsetQuery, leaderID: Int32,
                           address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<ListedOffset> {
-        var byTopic: [String: [ListOffsetsRequest.ListOffsetsPartition]] = [:]
-        for partition in partitions {
-            byTopic[partition.topic, default: []].append(
-                .init(partitionIndex: partition.partition, currentLeaderEpoch: -1, timestamp: query.wireTimestamp))
-        }
+        let wireTimestamp = query.wireTimestamp
         let request = ListOffsetsRequest(
             replicaId: -1,
             isolationLevel: 0,  // READ_UNCOMMITTED: the high watermark, transaction markers included
-            topics: byTopic.sorted { $0.key < $1.key }.map { .init(name: $0.key, partitions: $0.value) },
+            topics: partitions.sorted.map { entry in
+                .init(name: entry.topic, partitions: entry.partitions.map {
+                    .init(partitionIndex: $0, currentLeaderEpoch: -1, timestamp: wireTimestamp)
+                })
+            },
             // Whole milliseconds of the budget (`components.seconds` alone would turn 300 ms into 0).
             timeoutMs: Int32(clamping: Int64(deadline.budget / .milliseconds(1))))
         let (result, exchange) = await self.exchange(request, to: address, deadline: deadline)
@@ -125,15 +131,16 @@ extension KafkaCluster {
             return LeaderReply(failing: partitions, with: error, exchange: exchange)
         case .success(let response):
             var reply = LeaderReply<ListedOffset>(exchange: exchange)
-            reply.take(response.topics.flatMap { topic in
-                topic.partitions.map { answer -> (TopicPartition, PartitionAnswer<ListedOffset>) in
+            for topic in response.topics {
+                reply.take(topic: topic.name, topic.partitions.lazy.map { answer -> (Int32, PartitionAnswer<ListedOffset>) in
                     let code = KafkaErrorCode(answer.errorCode)
-                    return (TopicPartition(topic: topic.name, partition: answer.partitionIndex),
+                    return (answer.partitionIndex,
                             code == .none
                                 ? .answered(ListedOffset(offset: answer.offset, timestamp: answer.timestamp, leader: leaderID))
                                 : .refused(code))
-                }
-            }, asked: partitions)
+                }, asked: partitions)
+            }
+            reply.noteMissing(asked: partitions)
             return reply
         }
     }

@@ -87,11 +87,9 @@ extension KafkaCluster {
     }
 
     /// One DescribeProducers request to one leader.
-    func describeProducersReply(_ partitions: [TopicPartition], address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<[ActiveProducer]> {
-        var byTopic: [String: [Int32]] = [:]
-        for partition in partitions { byTopic[partition.topic, default: []].append(partition.partition) }
+    func describeProducersReply(_ partitions: PartitionsByTopic, address: BrokerAddress, deadline: ReadDeadline) async -> LeaderReply<[ActiveProducer]> {
         let request = DescribeProducersRequest(
-            topics: byTopic.sorted { $0.key < $1.key }.map { .init(name: $0.key, partitionIndexes: $0.value) })
+            topics: partitions.sorted.map { .init(name: $0.topic, partitionIndexes: $0.partitions) })
         // The connection negotiates from the broker's ApiVersions before sending anything.
         let (result, exchange) = await self.exchange(request, to: address, deadline: deadline)
         switch result {
@@ -103,13 +101,13 @@ extension KafkaCluster {
             return LeaderReply(failing: partitions, with: error, exchange: exchange)
         case .success(let response):
             var reply = LeaderReply<[ActiveProducer]>(exchange: exchange)
-            reply.take(response.topics.flatMap { topic in
-                topic.partitions.map { answer -> (TopicPartition, PartitionAnswer<[ActiveProducer]>) in
+            for topic in response.topics {
+                reply.take(topic: topic.name, topic.partitions.lazy.map { answer -> (Int32, PartitionAnswer<[ActiveProducer]>) in
                     let code = KafkaErrorCode(answer.errorCode)
-                    return (TopicPartition(topic: topic.name, partition: answer.partitionIndex),
-                            code == .none ? .answered(answer.activeProducers) : .refused(code))
-                }
-            }, asked: partitions)
+                    return (answer.partitionIndex, code == .none ? .answered(answer.activeProducers) : .refused(code))
+                }, asked: partitions)
+            }
+            reply.noteMissing(asked: partitions)
             return reply
         }
     }
