@@ -15,9 +15,9 @@ public struct TopicSnapshot: Sendable, Hashable, Codable {
     var since: Date?
     var migrationTimeoutSeconds: Double?
     /// Last read where every source partition answered.
-    var sourceHighWatermarks: [Int32: Int64]?
+    @OptionalPartitionValues var sourceHighWatermarks: [Int32: Int64]?
     var destinationOffsets: Int64?
-    var partitionOffsetLags: [Int32: Int64] = [:]
+    @PartitionValues var partitionOffsetLags: [Int32: Int64] = [:]
     var offsetLag: Int64?
     var timeLagSeconds: Double?
     var unproxied = UnproxiedBound()
