@@ -78,9 +78,11 @@ let package = Package(
         // Times a big state document through one poll: `swift run -c release StateDocumentBenchmark`.
         .executableTarget(
             name: "StateDocumentBenchmark",
-            dependencies: ["Diagnostics"],
+            dependencies: ["Diagnostics", "AllocationCounter"],
             path: "Benchmarks/StateDocumentBenchmark"
         ),
+        // Counts heap allocations (malloc interposed on glibc) for the benchmarks that print them.
+        .target(name: "AllocationCounter", path: "Benchmarks/AllocationCounter"),
         .executableTarget(
             name: "exporterd",
             dependencies: [

@@ -49,6 +49,14 @@ public struct MigrationStateDocument: Sendable, Hashable {
         append(topics)
     }
 
+    /// `reportIndex`: each topic's position in `topics`, every topic listed once.
+    init(topics: [TopicStateReport], reportIndex: [String: Int], events: [ReportedEvent]) {
+        self.topics = topics
+        self.events = events
+        self.reportIndex = reportIndex
+        for event in events { eventsByTopic[event.topic, default: []].append(event) }
+    }
+
     /// The topic's entry, or nil when the document does not list it (it is then REJECT). A
     /// topic listed twice (only possible for carried-over entries) answers with its last entry.
     public func report(for topic: String) -> TopicStateReport? {
@@ -62,6 +70,9 @@ public struct MigrationStateDocument: Sendable, Hashable {
 
     /// Adds entries after the listed ones (`StableStateDocument` carries vanishing topics so).
     public mutating func append(_ reports: [TopicStateReport]) {
+        // Even an empty reserve copies a list shared with another document: 100,000 entries
+        // copied on every poll that carries nothing over.
+        guard !reports.isEmpty else { return }
         topics.reserveCapacity(topics.count + reports.count)
         for report in reports {
             reportIndex[report.topic] = topics.count
@@ -106,55 +117,28 @@ public enum MigrationStateDocumentError: Error, Hashable, CustomStringConvertibl
 }
 
 extension MigrationStateDocument {
-    /// Reads a JSON document. Fields are first taken loosely (all optional) so that every
-    /// problem can be reported with the topic index and field name rather than a decoder path.
+    /// Reads a JSON document. Each entry is checked as it is read, so that every problem is
+    /// reported with the list, entry index and field name rather than a decoder path; a document
+    /// that is not JSON at all is refused before any entry's problem is reported.
     public init(json data: Data) throws(MigrationStateDocumentError) {
         let raw = try StateDocumentJSON.read(data)
-        guard let rawTopics = raw.topics else { throw .missingTopics }
-        var topics: [TopicStateReport] = []
-        topics.reserveCapacity(rawTopics.count)
-        var firstIndex: [String: Int] = [:]
-        firstIndex.reserveCapacity(rawTopics.count)
-        for (index, entry) in rawTopics.enumerated() {
-            guard let topic = entry.topic else { throw .missingField(list: "topics", index: index, field: "topic") }
-            if let first = firstIndex[topic] { throw .duplicateTopic(topic: topic, index: index, firstIndex: first) }
-            firstIndex[topic] = index
-            guard let stateText = entry.state else { throw .missingField(list: "topics", index: index, field: "state") }
-            guard let state = MigrationState(rawValue: stateText) else {
-                throw .invalidField(
-                    list: "topics", index: index, field: "state", value: stateText,
-                    expected: "REJECT, PROXY, MIGRATING or COMPLETE")
+        guard let topics = raw.topics else { throw .missingTopics }
+        // The index every poll's lookups use is also what finds a topic listed twice.
+        var reportIndex: [String: Int] = [:]
+        reportIndex.reserveCapacity(topics.entries.count)
+        for (index, report) in topics.entries.enumerated() {
+            if let first = reportIndex.updateValue(index, forKey: report.topic) {
+                throw .duplicateTopic(topic: report.topic, index: index, firstIndex: first)
             }
-            guard let sinceText = entry.since else { throw .missingField(list: "topics", index: index, field: "since") }
-            guard let since = RFC3339.date(from: sinceText) else {
-                throw .invalidField(
-                    list: "topics", index: index, field: "since", value: sinceText, expected: "an RFC 3339 time")
-            }
-            var timeoutSeconds: Double?
-            if let timeout = entry.migrationTimeoutSeconds {
-                guard let seconds = timeout.seconds, seconds > 0, seconds.isFinite else {
-                    throw .invalidField(
-                        list: "topics", index: index, field: "migration_timeout_seconds", value: timeout.text,
-                        expected: "a positive number of seconds")
-                }
-                timeoutSeconds = seconds
-            }
-            topics.append(TopicStateReport(topic: topic, state: state, since: since, migrationTimeoutSeconds: timeoutSeconds))
         }
-        var events: [ReportedEvent] = []
-        for (index, entry) in (raw.events ?? []).enumerated() {
-            guard let topic = entry.topic else { throw .missingField(list: "events", index: index, field: "topic") }
-            guard let typeText = entry.type else { throw .missingField(list: "events", index: index, field: "type") }
-            guard let type = MigrationEventType(rawValue: typeText) else {
-                throw .invalidField(
-                    list: "events", index: index, field: "type", value: typeText, expected: "a §6 event type")
+        if let problem = topics.problem {
+            if let topic = problem.topic, let first = reportIndex[topic] {
+                throw .duplicateTopic(topic: topic, index: problem.index, firstIndex: first)
             }
-            guard let atText = entry.at else { throw .missingField(list: "events", index: index, field: "at") }
-            guard let at = RFC3339.date(from: atText) else {
-                throw .invalidField(list: "events", index: index, field: "at", value: atText, expected: "an RFC 3339 time")
-            }
-            events.append(ReportedEvent(topic: topic, type: type, at: at))
+            throw problem.error
         }
-        self.init(topics: topics, events: events)
+        let events = raw.events ?? CheckedEntries()
+        if let problem = events.problem { throw problem.error }
+        self.init(topics: topics.entries, reportIndex: reportIndex, events: events.entries)
     }
 }

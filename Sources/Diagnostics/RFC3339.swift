@@ -10,10 +10,13 @@ public enum RFC3339 {
     /// for a 100,000-topic document.
     public static func date(from text: String) -> Date? {
         var text = text
-        return text.withUTF8 { bytes in
-            var reader = RFC3339Reader(bytes: bytes)
-            return reader.date()
-        }
+        return text.withUTF8 { date(utf8: $0) }
+    }
+
+    /// The same on the bytes of a time as written (the state document's reader has no text).
+    static func date(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var reader = RFC3339Reader(bytes: bytes)
+        return reader.date()
     }
 
     /// UTC, always three fractional digits (`2026-11-24T10:05:00.123Z`). Rounded to the nearest

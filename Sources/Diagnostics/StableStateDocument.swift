@@ -36,6 +36,8 @@ public struct StableStateDocument: Sendable {
     /// Topics that `actedOn` lists only because they were carried over: the next stable
     /// document that lacks them confirms them gone.
     public private(set) var vanishing: Set<String> = []
+    /// The stable document `act(on:)` was last handed, before any carried topic was added.
+    private var lastDocument: MigrationStateDocument?
 
     public init() {}
 
@@ -78,6 +80,16 @@ public struct StableStateDocument: Sendable {
     /// Takes a stable document and returns the one to act on: `document` plus, for one poll,
     /// the last report of each topic that has just dropped out of it.
     public mutating func act(on document: MigrationStateDocument) -> MigrationStateDocument {
+        // The document acted on last time again (every poll on unchanged content; the reader
+        // hands back the same parsed value, which compares equal at once): what it carried over
+        // then is confirmed gone now, and nothing else is missing from it. The lookups below
+        // would find just that, at 100,000 hashed names per poll.
+        if let lastDocument, lastDocument == document {
+            vanishing = []
+            actedOn = document
+            return document
+        }
+        lastDocument = document
         var effective = document
         let carried = (actedOn?.topics ?? []).filter {
             document.report(for: $0.topic) == nil && !vanishing.contains($0.topic)

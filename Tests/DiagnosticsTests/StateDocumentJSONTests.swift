@@ -122,4 +122,71 @@ import Testing
             #expect(document.topics.map(\.since) == topics.map { RFC3339.date(from: $0["since"] as? String ?? "") ?? .distantPast })
         }
     }
+
+    // Keys, states and times are recognised on the document's bytes; written with escapes they
+    // are the same text and must read the same.
+    @Test func escapedKeysStatesAndTimesReadAsTheirText() throws {
+        let document = try parse(#"""
+            {"t\u006fpics": [{"t\u006fpic": "orders", "st\u0061te": "PR\u004fXY", "since": "2026-11-24T10:00:00\u005a",
+                              "migration_timeout_seconds": 60}],
+             "ev\u0065nts": [{"topic": "orders", "typ\u0065": "ENABLED", "\u0061t": "2026-11-24T09:00:00\u005A"}]}
+            """#)
+        #expect(document.topics == [TopicStateReport(
+            topic: "orders", state: .proxy, since: Date(timeIntervalSince1970: 1_795_514_400), migrationTimeoutSeconds: 60)])
+        #expect(document.events == [ReportedEvent(topic: "orders", type: .enabled, at: Date(timeIntervalSince1970: 1_795_510_800))])
+    }
+
+    /// Entries are checked as they are read, but the problem reported is still the one a check
+    /// of the whole read document would find first: JSON errors anywhere, then wrong types,
+    /// then the first entry's problem (a topic listed twice before its other fields).
+    @Test(arguments: [
+        (#"{"topics": [{"topic": "a", "state": "DRAINING", "since": "2026-11-24T10:00:00Z"}], "x": [1,]}"#, nil),
+        (#"{"topics": [{"topic": "a", "state": "DRAINING", "since": "2026-11-24T10:00:00Z"}, {"topic": 3}]}"#,
+         MigrationStateDocumentError.wrongType(path: "topics[1].topic", expected: "String")),
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}, {"topic": "a", "state": "DRAINING"}]}"#,
+         .duplicateTopic(topic: "a", index: 1, firstIndex: 0)),
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}, {"state": "DRAINING"}, {"topic": "a"}]}"#,
+         .missingField(list: "topics", index: 1, field: "topic")),
+        (#"{"events": [{"topic": "a"}], "topics": [{"topic": "a", "state": "PROXY", "since": "now"}]}"#,
+         .invalidField(list: "topics", index: 0, field: "since", value: "now", expected: "an RFC 3339 time")),
+        (#"{"events": [{"topic": "a"}], "topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}]}"#,
+         .missingField(list: "events", index: 0, field: "type")),
+        (#"{"topics": [{"topic": "a", "state": "PROXY", "since": "2026-11-24T10:00:00\u0021"}]}"#,
+         .invalidField(list: "topics", index: 0, field: "since", value: "2026-11-24T10:00:00!", expected: "an RFC 3339 time")),
+        (#"{"topics": [{"topic": "a", "state": "pro\u0078y", "since": "2026-11-24T10:00:00Z"}]}"#,
+         .invalidField(list: "topics", index: 0, field: "state", value: "proxy", expected: "REJECT, PROXY, MIGRATING or COMPLETE")),
+    ] as [(String, MigrationStateDocumentError?)])
+    func theFirstProblemIsReported(json: String, expected: MigrationStateDocumentError?) {
+        if let expected {
+            #expect(throws: expected) { try parse(json) }
+        } else {
+            #expect(isNotJSON(json))
+        }
+    }
+
+    /// A member given twice counts with its last value, the list's problems included.
+    @Test func aListGivenTwiceCountsWithItsLastValue() throws {
+        let bad = #"[{"topic": "a", "state": "DRAINING", "since": "2026-11-24T10:00:00Z"}]"#
+        let good = #"[{"topic": "b", "state": "PROXY", "since": "2026-11-24T10:00:00Z"}]"#
+        #expect(try parse(#"{"topics": \#(bad), "topics": \#(good)}"#).topics.map(\.topic) == ["b"])
+        #expect(throws: MigrationStateDocumentError.invalidField(
+            list: "topics", index: 0, field: "state", value: "DRAINING", expected: "REJECT, PROXY, MIGRATING or COMPLETE")) {
+            try parse(#"{"topics": \#(good), "topics": \#(bad)}"#)
+        }
+        #expect(throws: MigrationStateDocumentError.missingTopics) { try parse(#"{"topics": \#(good), "topics": null}"#) }
+    }
+
+    /// Strings that are never made into text (keys, skipped members, states) are checked all the same.
+    @Test(arguments: [
+        [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D],  // {"\xC3(":1} (a key)
+        Array(#"{"topics": [], "x": ""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8),  // a skipped string, a UTF-8 surrogate
+        Array(#"{"topics": [{"topic": "a", "state": "PR"#.utf8) + [0xFF] + Array(#"", "since": "2026-11-24T10:00:00Z"}]}"#.utf8),
+    ] as [[UInt8]])
+    func invalidUTF8InAnyStringIsNotJSON(_ bytes: [UInt8]) {
+        #expect {
+            try MigrationStateDocument(json: Data(bytes))
+        } throws: { error in
+            if case .notJSON = error as? MigrationStateDocumentError { true } else { false }
+        }
+    }
 }
