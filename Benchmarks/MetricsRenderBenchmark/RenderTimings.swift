@@ -28,3 +28,21 @@ func measure(_ label: String, _ snapshot: MetricsSnapshot, runs: Int) {
         format: "  gzip (level 1): median %.2f ms (min %.2f, max %.2f); %d bytes",
         gzip.median, gzip.min, gzip.max, compressed))
 }
+
+/// One point of the cost curve as JSON: per page kind (`topic` = partition metrics off,
+/// `partition` = on) the median render and gzip milliseconds and the page's plain and gzip bytes.
+func printCurvePoint(partitions: Int, runs: Int) {
+    let perTopic = min(partitions, 1_000)
+    var point: [String: Any] = ["partitions": partitions, "runs": runs]
+    for (kind, partitionMetrics) in [("topic", false), ("partition", true)] {
+        let page = snapshot(topics: max(1, partitions / perTopic), partitionsPerTopic: perTopic, partitionMetrics: partitionMetrics)
+        var bytes: [UInt8] = []
+        let render = time(runs: runs) { bytes = MetricsPage.render(page) }
+        let buffer = ByteBuffer(bytes: bytes)
+        var compressed = 0
+        let gzip = time(runs: runs) { compressed = PageCompression.gzip(buffer)?.readableBytes ?? -1 }
+        point[kind] = ["render_ms": render.median, "gzip_ms": gzip.median, "plain_bytes": bytes.count, "gzip_bytes": compressed]
+    }
+    let data = (try? JSONSerialization.data(withJSONObject: point, options: [.sortedKeys])) ?? Data()
+    print(String(decoding: data, as: UTF8.self))
+}

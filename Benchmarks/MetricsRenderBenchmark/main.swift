@@ -2,7 +2,10 @@
 /// settings, and 100,000 partitions with `export_partition_metrics` on. Not a test (timings
 /// depend on the machine). `swift run -c release MetricsRenderBenchmark [runs]` times render
 /// and gzip; `... MetricsRenderBenchmark scrape [scrapes-per-scraper] [pause-ms]` times concurrent
-/// scrapes over HTTP while polls publish, without pause by default (ScrapeLatency.swift).
+/// scrapes over HTTP while polls publish, without pause by default (ScrapeLatency.swift);
+/// `... MetricsRenderBenchmark curve PARTITIONS [runs]` prints one JSON line for the cost curve
+/// (scripts/cost-curve): render and gzip of a PARTITIONS-partition snapshot laid out as the
+/// curve's brokers are (topics of 1,000 partitions), with partition metrics off and on.
 import Foundation
 
 #if DEBUG
@@ -19,6 +22,11 @@ if arguments.first == "scrape" {
         print("scrape benchmark failed: \(error)")
         exit(1)
     }
+    exit(0)
+}
+if arguments.first == "curve", let partitions = arguments.dropFirst().first.flatMap(Int.init), partitions > 0 {
+    let runs = arguments.dropFirst(2).first.flatMap(Int.init) ?? 5
+    printCurvePoint(partitions: partitions, runs: runs)
     exit(0)
 }
 let runs = arguments.first.flatMap(Int.init) ?? 21

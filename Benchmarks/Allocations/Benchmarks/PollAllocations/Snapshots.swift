@@ -1,0 +1,1 @@
+../../../MetricsRenderBenchmark/Snapshots.swift
