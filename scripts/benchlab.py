@@ -171,7 +171,27 @@ def read_exactly(sock, count):
     return b"".join(chunks)
 
 
-def time_raw(bootstrap, topics, per_topic, runs):
+def time_raw_pair(bootstraps, topics, per_topic, runs):
+    """The raw exchange with every broker in `bootstraps` at the same moment (threads, one
+    socket each): what the machine gives two clusters read at once, as the daemon reads its
+    source and destination. Seconds per run, until the last answer is in."""
+    import threading
+    barrier = threading.Barrier(len(bootstraps))
+    results = [None] * len(bootstraps)
+
+    def read(index, bootstrap):
+        results[index] = time_raw(bootstrap, topics, per_topic, runs, barrier=barrier)[0]
+
+    threads = [threading.Thread(target=read, args=(i, b)) for i, b in enumerate(bootstraps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Each run starts on the barrier, so the slower side's time is the pair's.
+    return [max(times) for times in zip(*results)]
+
+
+def time_raw(bootstrap, topics, per_topic, runs, barrier=None):
     """The broker's own speed: one pre-encoded ListOffsets(latest) for every partition at the
     version exporterd negotiates, over a plain socket, timing only send → whole answer read.
     Returns (seconds per run, high watermark sum, version, request bytes, answer bytes)."""
@@ -196,6 +216,8 @@ def time_raw(bootstrap, topics, per_topic, runs):
     raw_exchange(sock, payload)  # warm-up, as the clients get
     seconds = []
     for _ in range(runs):
+        if barrier is not None:
+            barrier.wait()
         started = time.perf_counter()
         body = raw_exchange(sock, payload)
         seconds.append(time.perf_counter() - started)
