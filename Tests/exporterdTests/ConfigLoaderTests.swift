@@ -101,6 +101,28 @@ import Testing
         }
     }
 
+    /// FuzzConfig found that Yams' base-60 integers trap on overflow: a port written that way
+    /// took exporterd down instead of naming the key.
+    @Test(arguments: ["9222222222222222222:22222222092", "99999999999999999999", "1:30", "0x", "-", "9092.5", "ninety"])
+    func anIntegerThatIsNoIntIsAConfigErrorNotACrash(port: String) {
+        let yaml = """
+            source:
+              bootstrap_brokers: [{hostname: kafka-1, port: \(port)}]
+            """
+        #expect(throws: ConfigError.self) { try parse(yaml) }
+    }
+
+    @Test func integersReadAsYAMLWritesThem() {
+        #expect(ConfigNode.integer("9092") == 9092)
+        #expect(ConfigNode.integer("+9_092") == 9092)
+        #expect(ConfigNode.integer("-3") == -3)
+        #expect(ConfigNode.integer("0x2384") == 9092)
+        #expect(ConfigNode.integer("0o21604") == 9092)
+        #expect(ConfigNode.integer(String(Int.max)) == Int.max)
+        #expect(ConfigNode.integer("9223372036854775808") == nil)
+        #expect(ConfigNode.integer("1:30") == nil)
+    }
+
     @Test func unsetEnvVarIsNamedNeverItsValue() throws {
         let config = try parse("""
             source:

@@ -81,8 +81,33 @@ struct ConfigNode {
 
     func int() throws(ConfigError) -> Int? {
         guard isPresent else { return nil }
-        guard let value = node?.int else { throw .wrongType(path: path, expected: "an integer", line: line) }
+        guard let text = node?.scalar?.string, let value = Self.integer(text) else {
+            throw .wrongType(path: path, expected: "an integer", line: line)
+        }
         return value
+    }
+
+    /// Decimal, `0x` hex and `0o` octal integers, `_` separators allowed, as YAML writes them;
+    /// nil past Int's range. Not Yams' `Node.int`: its YAML 1.1 base-60 form (`1:30`) traps on
+    /// overflow (`port: 9222222222222222222:22` crashed exporterd at start; found by FuzzConfig).
+    static func integer(_ text: String) -> Int? {
+        var digits = Substring(text.filter { $0 != "_" })
+        var negative = false
+        if let sign = digits.first, sign == "-" || sign == "+" {
+            negative = sign == "-"
+            digits = digits.dropFirst()
+        }
+        var radix = 10
+        if digits.hasPrefix("0x") {
+            radix = 16
+            digits = digits.dropFirst(2)
+        } else if digits.hasPrefix("0o") {
+            radix = 8
+            digits = digits.dropFirst(2)
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+              let magnitude = Int(digits, radix: radix) else { return nil }
+        return negative ? -magnitude : magnitude
     }
 
     func nonNegativeInt() throws(ConfigError) -> Int? {
