@@ -97,6 +97,12 @@ public actor KafkaCluster {
                 saslRenewals[broker] = Self.saslRenewal(of: connection, connectedAt: clock.monotonicNow())
                 return connection
             } catch {
+                // Named by the read's budget, as `send` names it, not by the remainder the
+                // handshake happened to get (a loaded machine turned "300 ms" into "298 ms").
+                var error = error
+                if case .requestTimedOut(let address, let api, _) = error, let deadline {
+                    error = .requestTimedOut(broker: address, api: api, timeout: deadline.budget)
+                }
                 links[broker] = .idle
                 backoffs[broker, default: ReconnectBackoff()].failed(at: clock.monotonicNow(), jitter: Double.random(in: 0...1))
                 lastErrors[broker] = error.description
