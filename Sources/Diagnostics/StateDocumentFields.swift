@@ -4,8 +4,16 @@
 /// entry's index and field name without a second pass over 100,000 loose entries.
 import Foundation
 
+/// An entry of one of the document's lists as written: its topic, if given, names it in a
+/// problem, and `checked` turns it into its model value or its first problem.
+protocol RawEntry {
+    associatedtype Checked
+    var topic: String? { get }
+    func checked(index: Int) throws(MigrationStateDocumentError) -> Checked
+}
+
 /// One `topics[]` entry as written, every field optional.
-struct RawTopic {
+struct RawTopic: RawEntry {
     var topic: String?
     var state: WrittenState?
     var since: WrittenTime?
@@ -39,7 +47,7 @@ struct RawTopic {
 }
 
 /// One `events[]` entry as written, every field optional.
-struct RawEvent {
+struct RawEvent: RawEntry {
     var topic: String?
     var type: String?
     var at: WrittenTime?

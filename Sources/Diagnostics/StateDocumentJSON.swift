@@ -59,35 +59,31 @@ struct StateDocumentJSON {
     }
 
     private mutating func topics() throws(MigrationStateDocumentError) -> CheckedEntries<TopicStateReport>? {
-        guard try openList(named: "topics") else { return nil }
-        var topics = CheckedEntries<TopicStateReport>()
-        var index = 0
-        var more = try firstElement()
-        while more {
-            let entry = try topic(at: index)
-            topics.append(index: index, topic: entry.topic) { () throws(MigrationStateDocumentError) in
-                try entry.checked(index: index)
-            }
-            index += 1
-            more = try nextElement(in: "topics")
-        }
-        return topics
+        try entries(named: "topics") { reader, index throws(MigrationStateDocumentError) in try reader.topic(at: index) }
     }
 
     private mutating func events() throws(MigrationStateDocumentError) -> CheckedEntries<ReportedEvent>? {
-        guard try openList(named: "events") else { return nil }
-        var events = CheckedEntries<ReportedEvent>()
+        try entries(named: "events") { reader, index throws(MigrationStateDocumentError) in try reader.event(at: index) }
+    }
+
+    /// A list's entries, each checked as soon as its object closes; nil when the list is null.
+    private mutating func entries<Entry: RawEntry>(
+        named name: String,
+        read: (inout StateDocumentJSON, Int) throws(MigrationStateDocumentError) -> Entry
+    ) throws(MigrationStateDocumentError) -> CheckedEntries<Entry.Checked>? {
+        guard try openList(named: name) else { return nil }
+        var entries = CheckedEntries<Entry.Checked>()
         var index = 0
         var more = try firstElement()
         while more {
-            let entry = try event(at: index)
-            events.append(index: index, topic: entry.topic) { () throws(MigrationStateDocumentError) in
+            let entry = try read(&self, index)
+            entries.append(index: index, topic: entry.topic) { () throws(MigrationStateDocumentError) in
                 try entry.checked(index: index)
             }
             index += 1
-            more = try nextElement(in: "events")
+            more = try nextElement(in: name)
         }
-        return events
+        return entries
     }
 
     private mutating func topic(at index: Int) throws(MigrationStateDocumentError) -> RawTopic {
