@@ -97,7 +97,10 @@ class Proc:
         argv = [sys.executable, os.path.join(SCRIPTS, script), *args]
         if listen:
             argv += ["--listen", "127.0.0.1:%d" % self.port]
-        self.log_path = os.path.join(log_dir, "%s-%d.log" % (script, time.monotonic_ns())) if log_dir else os.devnull
+        # The basename: joined as given, an absolute script path would replace log_dir and
+        # leave the log beside the script, in the source tree.
+        name = os.path.basename(script)
+        self.log_path = os.path.join(log_dir, "%s-%d.log" % (name, time.monotonic_ns())) if log_dir else os.devnull
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
         if listen:
