@@ -21,6 +21,11 @@ public struct AccountingConfiguration: Sendable, Hashable {
     public var recentWindow: TimeInterval
     /// Complete MIGRATING polls the drain rate is measured over (migration_timeout_risk).
     public var drainRatePolls: Int
+    /// The longest the state may go unobserved between the last poll that saw a topic
+    /// MIGRATING and the one that sees it COMPLETE for that poll's source read to be COMPLETE's
+    /// baseline; past it the topic may have gone back to PROXY and forwarded records unseen
+    /// (three poll intervals in `exporterd run`).
+    public var cutoverObservationLimit: TimeInterval
 
     public init(
         publishDelay: TimeInterval = 2,
@@ -30,7 +35,8 @@ public struct AccountingConfiguration: Sendable, Hashable {
         cutoverMaxTimeLag: TimeInterval = 180,
         cutoverMaxOffsetLag: Int64? = nil,
         recentWindow: TimeInterval = 300,
-        drainRatePolls: Int = 5
+        drainRatePolls: Int = 5,
+        cutoverObservationLimit: TimeInterval = 15
     ) {
         self.publishDelay = publishDelay
         self.confirmPolls = max(1, confirmPolls)
@@ -40,5 +46,6 @@ public struct AccountingConfiguration: Sendable, Hashable {
         self.cutoverMaxOffsetLag = cutoverMaxOffsetLag
         self.recentWindow = recentWindow
         self.drainRatePolls = max(2, drainRatePolls)
+        self.cutoverObservationLimit = cutoverObservationLimit
     }
 }

@@ -7,6 +7,9 @@ public struct PostMigrationCount: Sendable, Hashable, Codable {
     /// S_c: the source offsets the count starts from. nil while unknown (met already COMPLETE
     /// and the timestamp lookup has not answered yet).
     public private(set) var baseline: Int64?
+    /// A lower bound for the baseline the timestamp lookup finds: the last source read taken
+    /// while MIGRATING when the state went unobserved before COMPLETE (see `TopicSnapshot.migrating`).
+    public private(set) var lookupFloor: Int64?
     /// The counter's value when the baseline was last taken (after a topic reset).
     private var carried: Int64 = 0
     /// `kafka_migration_post_migration_source_records_total`.
@@ -18,6 +21,13 @@ public struct PostMigrationCount: Sendable, Hashable, Codable {
     mutating func setBaseline(_ sourceOffsets: Int64) {
         carried = records
         baseline = sourceOffsets
+        lookupFloor = nil
+    }
+
+    /// Leaves the baseline to the timestamp lookup, which is to find no less than `floor`.
+    mutating func awaitLookup(floor: Int64?) {
+        baseline = nil
+        lookupFloor = floor
     }
 
     /// A complete source read of a COMPLETE topic. Returns the counter's increase.

@@ -22,6 +22,8 @@ public struct TopicSnapshot: Sendable, Hashable, Codable {
     var timeLagSeconds: Double?
     var unproxied = UnproxiedBound()
     var postMigration = PostMigrationCount()
+    /// The current MIGRATING period as polls saw it: COMPLETE's baseline comes from here.
+    var migrating: MigratingPeriod?
     var drain = DrainProgress()
     var lastResetAt: Date?
     var lastInvalidTransitionAt: Date?
@@ -33,6 +35,19 @@ public struct TopicSnapshot: Sendable, Hashable, Codable {
     }
 
     var sourceOffsets: Int64? { sourceHighWatermarks.map { $0.values.reduce(0, +) } }
+}
+
+/// What the polls saw of a topic's current MIGRATING period (since it entered MIGRATING or its
+/// `since` moved).
+struct MigratingPeriod: Sendable, Hashable, Codable {
+    /// When the state source last answered MIGRATING.
+    var observedAt: Date
+    /// The last complete source read while the topic was taken to be MIGRATING, the state
+    /// source answering or not: the contract's S_c.
+    var sourceOffsets: Int64?
+    /// The last complete source read of a poll the state source answered MIGRATING: one
+    /// surely taken before the cutover.
+    var observedSourceOffsets: Int64?
 }
 
 public struct TopicAccounting: Sendable {
@@ -91,6 +106,16 @@ public struct TopicAccounting: Sendable {
             snapshot.sourceHighWatermarks = current
         }
         let sourceOffsets = sourceHighWatermarks.map { $0.values.reduce(0, +) }
+        if snapshot.state == .migrating {
+            // A period starts at a poll that saw MIGRATING (a snapshot stored before periods
+            // were kept starts one at its next such poll).
+            if poll.stateSourceUp, snapshot.migrating == nil { snapshot.migrating = MigratingPeriod(observedAt: poll.at) }
+            if poll.stateSourceUp { snapshot.migrating?.observedAt = poll.at }
+            if let sourceOffsets {
+                snapshot.migrating?.sourceOffsets = sourceOffsets
+                if poll.stateSourceUp { snapshot.migrating?.observedSourceOffsets = sourceOffsets }
+            }
+        }
 
         // 4. Unproxied accounting: only on polls where source, agents and state all answered.
         //    A poll across a wall-clock step is not recorded either: the step may fall between
@@ -152,6 +177,9 @@ public struct TopicAccounting: Sendable {
             // An offset past the high watermark we read would only hide records: clamp it.
             baseline += entry.timestamp == -1 ? highWatermark : min(max(0, entry.offset), highWatermark)
         }
+        // A read taken while MIGRATING is no later than the cutover: a lookup answering below
+        // it went by a record timestamp set ahead of the cutover and would count its records.
+        baseline = max(baseline, snapshot.postMigration.lookupFloor ?? 0)
         snapshot.postMigration.setBaseline(baseline)
         return countPostMigration(sourceOffsets: snapshot.sourceOffsets ?? baseline, at: now)
     }

@@ -34,7 +34,11 @@ extension TopicAccounting {
             // the drain measurement and the timeout).
             if let reportedSince, reportedSince != snapshot.since {
                 snapshot.since = reportedSince
-                if current == .migrating { snapshot.drain.startOver() }
+                if current == .migrating {
+                    snapshot.drain.startOver()
+                    // The round trip went through PROXY: reads before it are no baseline.
+                    snapshot.migrating = nil
+                }
             }
             snapshot.reportedState = reported
             snapshot.migrationTimeoutSeconds = poll.report?.migrationTimeoutSeconds
@@ -57,29 +61,40 @@ extension TopicAccounting {
             snapshot.lastInvalidTransitionAt = poll.at
             events.append(transitionEvent(.invalidTransition, from: current, to: reported, at: at))
         }
-        enter(reported, from: current)
+        enter(reported, from: current, at: poll.at)
         snapshot.since = reportedSince ?? poll.at
         snapshot.migrationTimeoutSeconds = poll.report?.migrationTimeoutSeconds
         return events
     }
 
     /// Effects of a followed move on the accounting.
-    private mutating func enter(_ state: MigrationState, from previous: MigrationState) {
+    private mutating func enter(_ state: MigrationState, from previous: MigrationState, at now: Date) {
         if previous.countsUnproxiedWrites != state.countsUnproxiedWrites {
             // Leaving: pending bounds are dropped (a lower count, never a wrong one). Entering:
             // the next complete poll is the baseline.
             snapshot.unproxied.startOver()
         }
         if state == .migrating { snapshot.drain.startOver() }
-        if state == .complete, previous == .migrating, let lastOffsets = snapshot.sourceOffsets {
+        if state == .complete, previous == .migrating, let period = snapshot.migrating {
             // S_c: the last complete source read before COMPLETE was seen, taken while
             // MIGRATING, when the proxy holds writes. A read taken before that (PROXY→COMPLETE
             // seen at once: a cutover faster than a poll, or one exporterd was down across)
             // misses the records the proxy forwarded up to the cutover, which are no
             // post-migration writes. Then, as without any read, the baseline stays unknown and
-            // the next complete poll looks it up by timestamp at `since`.
-            snapshot.postMigration.setBaseline(lastOffsets)
+            // the next complete poll looks it up by timestamp at `since`. So it does when the
+            // state went unobserved for longer than a few polls before COMPLETE (exporterd
+            // stopped, the state source down): the topic may have gone back to PROXY and
+            // MIGRATING again meanwhile, unseen; a read of a poll that saw MIGRATING is then a
+            // floor for the lookup.
+            if now.timeIntervalSince(period.observedAt) <= configuration.cutoverObservationLimit,
+               let lastOffsets = period.sourceOffsets {
+                snapshot.postMigration.setBaseline(lastOffsets)
+            } else {
+                snapshot.postMigration.awaitLookup(floor: period.observedSourceOffsets)
+            }
         }
+        // Each MIGRATING period has its own reads; the next one starts with none.
+        snapshot.migrating = nil
         snapshot.state = state
         snapshot.reportedState = state
     }

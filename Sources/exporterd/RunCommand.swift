@@ -169,6 +169,7 @@ extension AccountingConfiguration {
             unproxiedToleranceRecords: Int64(settings.diagnostics.unproxiedToleranceRecords),
             defaultMigrationTimeout: seconds(state.defaultMigrationTimeout),
             cutoverMaxTimeLag: seconds(settings.diagnostics.cutoverMaxTimeLag),
-            cutoverMaxOffsetLag: settings.diagnostics.cutoverMaxOffsetLag.map(Int64.init))
+            cutoverMaxOffsetLag: settings.diagnostics.cutoverMaxOffsetLag.map(Int64.init),
+            cutoverObservationLimit: 3 * seconds(settings.pollInterval))
     }
 }
