@@ -28,6 +28,8 @@ public struct PollOutcome: Sendable, Hashable {
 public struct MigrationAccounting: Sendable {
     public let configuration: AccountingConfiguration
     public private(set) var topics: [String: TopicAccounting] = [:]
+    /// See `TopicPoll.previousPollAt`.
+    private var lastPollAt: Date?
 
     public init(configuration: AccountingConfiguration, restoring snapshot: AccountingSnapshot? = nil) {
         self.configuration = configuration
@@ -47,7 +49,7 @@ public struct MigrationAccounting: Sendable {
         outcome.topics.reserveCapacity(poll.topics.count)
         let configuration = configuration
         for read in poll.topics {
-            let topicPoll = TopicPoll(poll, read: read)
+            let topicPoll = TopicPoll(poll, read: read, previousPollAt: lastPollAt)
             // Advanced in place: a copy taken out and stored back cost a second lookup by name
             // and a copy of the topic's accounting, per topic and poll (~8% of the accounting of
             // a 100,000-topic poll, docs/performance.md "Big state documents").
@@ -57,6 +59,7 @@ public struct MigrationAccounting: Sendable {
             outcome.events += result.events
             outcome.actions += result.actions
         }
+        lastPollAt = poll.at
         return outcome
     }
 

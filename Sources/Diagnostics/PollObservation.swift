@@ -116,13 +116,17 @@ public struct TopicPoll: Sendable, Hashable {
     public var reportedEvents: [ReportedEvent]
     /// See `PollObservation.wallClockStepped`.
     public var wallClockStepped: Bool
+    /// When this process polled before, whatever it read then; nil for its first poll. Not
+    /// persisted: a restart is a gap in what was seen, however soon the next poll comes.
+    public var previousPollAt: Date?
 
     public init(
         at: Date, read: TopicRead, proxiedRecords: Int64?, proxiedReadAt: Date?,
         proxiedCountersRestarted: Bool = false, stateSourceUp: Bool, report: TopicStateReport?,
-        reportedEvents: [ReportedEvent] = [], wallClockStepped: Bool = false
+        reportedEvents: [ReportedEvent] = [], wallClockStepped: Bool = false, previousPollAt: Date? = nil
     ) {
         self.wallClockStepped = wallClockStepped
+        self.previousPollAt = previousPollAt
         self.at = at
         self.read = read
         self.proxiedRecords = proxiedRecords
@@ -133,7 +137,7 @@ public struct TopicPoll: Sendable, Hashable {
         self.reportedEvents = reportedEvents
     }
 
-    init(_ poll: PollObservation, read: TopicRead) {
+    init(_ poll: PollObservation, read: TopicRead, previousPollAt: Date?) {
         self.init(
             at: poll.at, read: read,
             proxiedRecords: poll.proxied?.records(for: read.topic),
@@ -142,6 +146,6 @@ public struct TopicPoll: Sendable, Hashable {
             stateSourceUp: poll.stateDocument != nil,
             report: poll.stateDocument?.report(for: read.topic),
             reportedEvents: poll.stateDocument?.events(for: read.topic) ?? [],
-            wallClockStepped: poll.wallClockStepped)
+            wallClockStepped: poll.wallClockStepped, previousPollAt: previousPollAt)
     }
 }

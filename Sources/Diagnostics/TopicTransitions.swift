@@ -61,14 +61,16 @@ extension TopicAccounting {
             snapshot.lastInvalidTransitionAt = poll.at
             events.append(transitionEvent(.invalidTransition, from: current, to: reported, at: at))
         }
-        enter(reported, from: current, at: poll.at)
+        enter(reported, from: current, at: poll.at, previousPollAt: poll.previousPollAt)
         snapshot.since = reportedSince ?? poll.at
         snapshot.migrationTimeoutSeconds = poll.report?.migrationTimeoutSeconds
         return events
     }
 
     /// Effects of a followed move on the accounting.
-    private mutating func enter(_ state: MigrationState, from previous: MigrationState, at now: Date) {
+    private mutating func enter(
+        _ state: MigrationState, from previous: MigrationState, at now: Date, previousPollAt: Date?
+    ) {
         if previous.countsUnproxiedWrites != state.countsUnproxiedWrites {
             // Leaving: pending bounds are dropped (a lower count, never a wrong one). Entering:
             // the next complete poll is the baseline.
@@ -82,12 +84,14 @@ extension TopicAccounting {
             // misses the records the proxy forwarded up to the cutover, which are no
             // post-migration writes. Then, as without any read, the baseline stays unknown and
             // the next complete poll looks it up by timestamp at `since`. So it does when the
-            // state went unobserved for longer than a few polls before COMPLETE (exporterd
-            // stopped, the state source down): the topic may have gone back to PROXY and
-            // MIGRATING again meanwhile, unseen; a read of a poll that saw MIGRATING is then a
-            // floor for the lookup.
-            if now.timeIntervalSince(period.observedAt) <= configuration.cutoverObservationLimit,
-               let lastOffsets = period.sourceOffsets {
+            // state went unobserved before COMPLETE (exporterd stopped, the state source down)
+            // for longer than a few poll intervals, unless the poll just before, in this
+            // process, saw it (polls slower than the interval at a million partitions): the
+            // topic may have gone back to PROXY and MIGRATING again meanwhile, unseen; a read
+            // of a poll that saw MIGRATING is then a floor for the lookup.
+            let seenUpToCutover = period.observedAt == previousPollAt
+                || now.timeIntervalSince(period.observedAt) <= configuration.cutoverObservationLimit
+            if seenUpToCutover, let lastOffsets = period.sourceOffsets {
                 snapshot.postMigration.setBaseline(lastOffsets)
             } else {
                 snapshot.postMigration.awaitLookup(floor: period.observedSourceOffsets)

@@ -119,11 +119,30 @@ import Testing
         #expect(completed.status.postMigrationSourceRecords == 0)
     }
 
+    @Test func slowPollsInOneProcessKeepTheExactBaseline() {
+        // 40 s between polls (a million partitions), each seeing the state: nothing unseen.
+        var driver = TopicDriver()
+        driver.step = 40
+        driver.poll(.listed(.migrating), source: [0: 100])
+        let completed = driver.poll(.listed(.complete), source: [0: 102])
+        #expect(completed.actions.isEmpty)
+        #expect(completed.status.postMigrationSourceRecords == 2)
+        // The same 40 s across a restart is a gap: the lookup decides.
+        var before = TopicDriver()
+        before.step = 40
+        before.poll(.listed(.migrating), source: [0: 100])
+        var restarted = TopicDriver()
+        restarted.accounting = TopicAccounting(restoring: before.accounting.snapshot, configuration: before.accounting.configuration)
+        restarted.clock = before.clock
+        #expect(restarted.poll(.listed(.complete), source: [0: 102]).actions.count == 1)
+    }
+
     @Test func aRestartWithinTheLimitKeepsTheExactBaseline() {
         // The same run as never stopping: restored and polled on schedule.
         var driver = TopicDriver()
         driver.poll(.listed(.migrating), source: [0: 100])
         driver.accounting = TopicAccounting(restoring: driver.accounting.snapshot, configuration: driver.accounting.configuration)
+        driver.previousPollAt = nil
         let completed = driver.poll(.listed(.complete), source: [0: 101])
         #expect(completed.actions.isEmpty)
         #expect(completed.status.postMigrationSourceRecords == 1)
@@ -144,5 +163,27 @@ import Testing
         restored.clock = driver.clock
         restored.poll(.listed(.migrating), source: [0: 100])
         #expect(restored.poll(.listed(.complete), source: [0: 100]).actions.isEmpty)
+    }
+
+    @Test func aTopicUnwatchedForAWhileIsAGapToo() {
+        // Dropped from the watched topics while MIGRATING and watched again an hour later:
+        // the process polled all along, but not this topic.
+        var accounting = MigrationAccounting(configuration: AccountingConfiguration())
+        func poll(_ k: Int, _ state: MigrationState?, offsets: Int64) -> PollOutcome {
+            let at = epoch.addingTimeInterval(Double(k) * 5)
+            let document = MigrationStateDocument(topics: state.map {
+                [TopicStateReport(topic: "orders", state: $0, since: epoch.addingTimeInterval(k > 10 ? 3000 : 0))]
+            } ?? [])
+            let reads = state == nil ? [] : [TopicRead(
+                topic: "orders", sourceReadAt: at, sourceHighWatermarks: [0: offsets], destinationHighWatermarks: [0: offsets])]
+            return accounting.observe(PollObservation(
+                at: at, proxied: ProxiedRead(readAt: at, recordsByTopic: [:]), stateDocument: document, topics: reads))
+        }
+        _ = poll(0, .migrating, offsets: 100)
+        _ = poll(1, .migrating, offsets: 100)
+        for k in 2..<720 { _ = poll(k, nil, offsets: 0) }
+        let completed = poll(720, .complete, offsets: 400)
+        #expect(completed.actions == [.lookUpSourceOffsets(topic: "orders", timestamp: epoch.addingTimeInterval(3000))])
+        #expect(accounting.snapshot.topics["orders"]?.postMigration.lookupFloor == 100)
     }
 }

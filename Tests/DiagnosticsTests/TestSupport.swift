@@ -86,6 +86,8 @@ struct TopicDriver {
     var accounting: TopicAccounting
     var clock: Date = epoch
     var step: TimeInterval = 5
+    /// The driver is one process: a restart is a new driver restoring the snapshot.
+    var previousPollAt: Date?
     let topic = "orders"
     private var lastState: MigrationState?
     private var stateSince: Date = epoch
@@ -117,8 +119,9 @@ struct TopicDriver {
         let poll = TopicPoll(
             at: clock, read: read, proxiedRecords: proxied, proxiedReadAt: proxied == nil ? nil : clock,
             proxiedCountersRestarted: restarted, stateSourceUp: stateSourceUp, report: stateReport,
-            reportedEvents: events)
+            reportedEvents: events, previousPollAt: previousPollAt)
         let outcome = accounting.observe(poll)
+        previousPollAt = clock
         clock = clock.addingTimeInterval(step)
         return outcome
     }
