@@ -205,9 +205,15 @@ public struct TopicAccounting: Sendable {
         snapshot.unproxied.startOver()
         snapshot.drain.startOver()
         let newOffsets = current.values.reduce(0, +)
-        if snapshot.state == .complete, snapshot.postMigration.baseline != nil {
-            snapshot.postMigration.setBaseline(newOffsets)
+        if snapshot.state == .complete {
+            if snapshot.postMigration.baseline != nil {
+                snapshot.postMigration.setBaseline(newOffsets)
+            } else {
+                // A floor read from the old topic would hide the new one's records.
+                snapshot.postMigration.awaitLookup(floor: nil)
+            }
         }
+        snapshot.migrating = nil
         snapshot.lastResetAt = now
         return diagnosticEvent(.sourceTopicReset, at: now, details: [
             "previous_source_offsets": .integer(previous.values.reduce(0, +)),

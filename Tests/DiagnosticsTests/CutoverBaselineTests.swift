@@ -186,4 +186,30 @@ import Testing
         #expect(completed.actions == [.lookUpSourceOffsets(topic: "orders", timestamp: epoch.addingTimeInterval(3000))])
         #expect(accounting.snapshot.topics["orders"]?.postMigration.lookupFloor == 100)
     }
+
+    @Test func aResetDropsTheReadsOfTheOldTopic() throws {
+        // Recreated while the lookup was awaited, and again while MIGRATING: no read of the
+        // old topic may bound or be a baseline for the new one.
+        var before = TopicDriver()
+        before.poll(.listed(.migrating), source: [0: 500])
+        var driver = TopicDriver()
+        driver.accounting = TopicAccounting(restoring: before.accounting.snapshot, configuration: before.accounting.configuration)
+        driver.clock = before.clock.addingTimeInterval(600)
+        driver.poll(.listed(.complete), source: [0: 510])
+        #expect(driver.accounting.snapshot.postMigration.lookupFloor == 500)
+        #expect(driver.poll(.listed(.complete), source: [0: 7]).eventTypes == [.sourceTopicReset])
+        #expect(driver.accounting.snapshot.postMigration.lookupFloor == nil)
+        _ = try driver.accounting.acceptTimestampLookup(
+            [OffsetForTimestamp(partition: 0, timestamp: 1_795_000_000_000, offset: 2)], at: driver.clock)
+        #expect(driver.poll(.listed(.complete), source: [0: 7]).status.postMigrationSourceRecords == 5)
+
+        var migrating = TopicDriver()
+        migrating.poll(.listed(.migrating), source: [0: 500])
+        migrating.poll(.down, source: [0: 3])  // recreated, unseen state
+        #expect(migrating.accounting.snapshot.migrating == nil)
+        migrating.step = 30
+        migrating.poll(.down, source: [0: 3])
+        #expect(migrating.poll(.listed(.complete), source: [0: 4]).actions.count == 1)
+        #expect(migrating.accounting.snapshot.postMigration.lookupFloor == nil)
+    }
 }
