@@ -40,7 +40,9 @@ is above the rogue records written so far (guarantee (1): never above the truth)
 The second test stops a replica across a cutover (PROXY under traffic when it stops, COMPLETE
 when it is back) and starts a third with an empty data_dir afterwards; the third runs the
 shipped rules in a real Prometheus and Alertmanager scraping both replicas (one page, kept
-firing with a replica killed). See docs/high-availability.md.
+firing with a replica killed). Another stops a replica while its topic is MIGRATING and starts
+it once the cutover was aborted (PROXY, records forwarded) and redone to COMPLETE: it must count
+only the post-COMPLETE rogue writes. See docs/high-availability.md.
 
 A table per quiet period is printed (`-s` shows it). Every process is started here and stopped
 by PID. Needs EXPORTERD_BIN (skipped without it); the brokers come from `private_lab`.
@@ -57,7 +59,8 @@ import pytest
 
 from exporter_lab import Process, free_port
 from private_brokers import SCRIPTS, Proc, create_topics, private_lab, wait_until  # noqa: F401
-from replica_lab import Lab, Replica, counters, quiet_and_compare, shared_config, traffic, unique
+from replica_lab import (Lab, Replica, check_never_above_truth, counters, quiet_and_compare, shared_config,
+                         traffic, unique)
 
 
 def test_two_replicas_agree_after_every_quiet_period_across_restarts(private_lab, tmp_path):
@@ -277,6 +280,89 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
         # Its only event is its own detection of the post-migration records; the cutover
         # happened before it started.
         assert [(e["topic"], e["type"]) for e in c.events()] == [(moving, "POST_MIGRATION_WRITES_DETECTED")]
+    finally:
+        for replica in replicas:
+            replica.stop()
+        for agent in lab.agents:
+            agent.stop()
+        replicator.stop()
+
+
+def test_a_replica_away_while_a_cutover_is_aborted_and_redone_counts_no_forwarded_record(private_lab, tmp_path):
+    """A replica stopped while its topic is MIGRATING and started again once it is COMPLETE
+    must not take its last MIGRATING read as the post-migration baseline when the cutover was
+    aborted meanwhile: back in PROXY the proxy forwarded records to the source, then the topic
+    went MIGRATING and COMPLETE again. The replica saw MIGRATING → COMPLETE only; its state went
+    unobserved for longer than 3 poll intervals, so it looks the baseline up by timestamp at
+    `since` (floored by its last MIGRATING read) and counts only the rogue records written
+    after COMPLETE, as the replica that watched it all does. Before this, it counted every
+    record the proxy forwarded during the abort as a post-migration write."""
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    moving = unique("redone")
+    for cluster in ("source", "destination"):
+        create_topics(private_lab[cluster], "%s:3" % moving)
+    lab = Lab(private_lab, str(tmp_path), [moving])
+    lab.set_state(moving, "PROXY")
+    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
+                      private_lab["destination"], "--topic", moving, log_dir=str(tmp_path))
+    replicas, bad = [], []
+    lag = ("kafka_migration_replication_offset_lag", frozenset({("topic", moving)}))
+    migrating = ("kafka_migration_topic_state", frozenset({("topic", moving), ("state", "MIGRATING")}))
+    try:
+        lab.start_agent([(moving, 10)])
+        shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
+        a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
+        replicas = [a, b]
+        a.start()
+        b.start()
+        a.wait_for_quiet_baseline()
+        b.wait_for_quiet_baseline()
+        lab.resume()
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(moving, 5)
+        quiet_and_compare("both up, PROXY", lab, replicas, bad)
+
+        # MIGRATING, seen by both with complete reads; then B stops.
+        lab.set_state(moving, "MIGRATING")
+        lab.resume()   # the agent holds its writes while MIGRATING
+        wait_until(lambda: b.metrics().get(migrating) == 1 and b.metrics().get(lag) == 0, 30, 0.25, "B sees MIGRATING")
+        polls = b.complete_polls() or 0
+        wait_until(lambda: (b.complete_polls() or 0) >= polls + 2, 30, 0.2, "B reads the source while MIGRATING")
+        assert b.stop(signal.SIGTERM) == 0
+
+        # Aborted: the proxy forwards to the source again; then a second, successful cutover.
+        lab.set_state(moving, "PROXY")
+        traffic(lab, [a], 4, bad)
+        lab.set_state(moving, "MIGRATING")
+        wait_until(lambda: a.metrics().get(lag) == 0, 30, 0.25, "lag drained")
+        lab.set_state(moving, "COMPLETE")
+        traffic(lab, [a], 2, bad)
+        lab.write_rogue(moving, 4)   # after COMPLETE: the only post-migration writes
+        b.start()
+        traffic(lab, replicas, 3, bad)
+
+        agent_states = lab.pause_and_settle()
+        seen = {}
+
+        def shown():
+            check_never_above_truth(lab, replicas, bad)
+            expected = lab.truth(agent_states)[moving]
+            for replica in replicas:
+                seen[replica.name] = counters(replica.metrics(), [moving])[0][moving]
+            return all(seen[r.name] == expected for r in replicas)
+        try:
+            wait_until(shown, 45, 0.5, "both replicas show the truth after the abort and the second cutover")
+        finally:
+            print("truth %r; seen %r" % (lab.truth(agent_states)[moving], seen))
+        assert bad == [], "a count above the truth: %r" % bad[:10]
+        assert lab.rogue[moving] == {"unproxied": 5, "post_migration": 4}
+        # B saw the first INITIATED, then COMPLETED; the abort and the second INITIATED
+        # happened while it was away. One detection of the post-migration writes each.
+        b_types = [e["type"] for e in b.events()]
+        assert b_types.count("POST_MIGRATION_WRITES_DETECTED") == 1, b_types
+        assert "ABORTED" in [e["type"] for e in a.events()]
     finally:
         for replica in replicas:
             replica.stop()
