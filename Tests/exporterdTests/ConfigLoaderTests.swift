@@ -256,6 +256,60 @@ import Testing
         }
     }
 
+    /// FuzzConfig's timeout: 1,587 bytes of explicit keys (`? …`) that are lists and mappings
+    /// holding aliases, within the alias budget. Yams sorts each mapping's keys to find
+    /// duplicates, comparing such keys node by node: exporterd spun for minutes at start
+    /// (`exporterd check` still busy after 30 s). Such keys are now refused unbuilt.
+    @Test func fuzzedComplexKeysAreRefusedAtOnce() throws {
+        let encoded = """
+            c211cmNlOgo/IGJvbzBzdCoKPyBibyAmbzBzJ3RyYXBfUElQX0RFRkFVIGJvICZvMHMndHJhcF9QSVBfREVGQVVMVF9USU1FT1Vv
+            QDBzbzBzdDoKPyA/ID8gPyAtID8gPyAtICA/ID8gICAgLSA/ID8gLSA/ID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/c3V1OiB7
+            Yix7b290fTose30KfQpvTUVPVVRjYUVIVVRjRW81c3Q6Cj8gIQogIC0gc19TJmIgWyphLCphLCphLCphLD8gPyA/IC0gPyA/Ogo/
+            ID8gPyA/IC0gPyA/IC0gPyA/IC0gPyA/IC0gPyAgLSA/ID8gLSA/ID8gPyAtID8gPyAtID8gPyAtZ0NNX2Jvc2U/ICAtID8gPyAt
+            ID8gICAtID8qez8gPyA/IC0gPyA/Ogo/ID8gPyA/IC0gPyA/IC0gPyA/IC0gPyA/IC0gPyAgLSA/ID8mbzBzJ3RyYXBfUElQX0RF
+            RkFVTFRfVElNRU9Vb0Awc28wc3Q6Cj8gPyA/ID8gLSA/ID8gLSAgPyA/ICAgIC0gPyA/IC0gPyA/ID8gLSA/ID8gLSA/ID8gLSA/
+            ICAtID8gP3N1dToge2Ise29vdH06LHt9Cn0Kb01FT1VUY2FFSGNvc1VUNUV0Ogo/ICEKICAtIHNfUyZiIFsqYSwqYSwqYSwqYSw/
+            ID8gPyAtID8gPzoKPyA/ID8gPyAtID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/IC0gPyA/ID8gLSA/ID8gLSA/ID8gLSA/ICAt
+            ID8gPyAgLSA/ID8gLSA/YSwqYSwqYSw/ID8gPyAtID8gPzoKPyA/ID8gPyAtID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/IC0g
+            PyA/ID8gLSA/ID8gLSA/ID8gLWdDTV9ib3NlPyAgLSA/ID8gLSA/ICAgLSA/Kns/ID8gPyAtID8gPzoKPyA/ID8gPyAtID8gPyAt
+            ID8gPyAtID8gPyAtID8gICAgLSA/Kns/ID8gPyAtID8gPzoKP1JVU1RVUF9BVVRPX0lOU1RBTEwtID8gPyAtID8gMC0gPyA/IC0g
+            PyA/ID8gLSA/ID8gLSA/ICAtID8gPyA/IC0gPyA/IC0gPyA/IC0gPyAgLSA/ID8gIC0gPyA9IC0gPyBvQDBzbzBzdDoKPyA/ID8g
+            PyAtID8gPyAtICA/ID8gICAgLSA/ID8gLSA/ID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/c3V1OiB7Yix7b290fTose30KfQpv
+            TUVPVVRjYUVIVVRjRW81c3Q6Cj8gIQogIC0gc19TJmIgWyphLCphLCphLCphLD8gPyA/IC0gPyA/Ogo/ID8gPyA/IC0gPyA/IC0g
+            PyA/IC0gPyA/IC0gPyAgLSA/ID8gLSA/ID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/ICAtID8gPyAtID8gICAtID8qez8gPyA/
+            IC0gPyA/Ogo/ID8gPyA/IC0gPyA/IC0gPyA/IC0gPyA/IC0gPyAgLSA/ID8mbzBzJ3RyYXBfUElQX0RFRkFVTFRfVElNRU9Vb0Aw
+            c28wc3Q6Cj8gPyA/ID8gLSA/ID8gLSAgPyA/ICAgIC0gPyA/IC0gPyA/ID8gLSA/ID8gLSA/ID8gLSA/ICAtID8gP3N1dToge2Is
+            e29vdH06LHt9Cn0Kb01FT1VUY2FFSFVUY0VvNXN0Ogo/ICEKICAtIHNfUyZiIFsqYSwqYSwqYSwqYSw/ID8gPyAtID8gPzoKPyA/
+            ID8gPyAtID8gPyAtID8gPyAtID8gPyAtID8gIC0gPyA/IC0gPyA/ID8gLSA/ID8gLSA/ID8gLSA/ICAtID8gPyAgLSA/ID8gLSA/
+            ICAgLSA/Kns/ID8gPyAtID8gPzoKP1JVU1RVUF9BVVRPX0lOU1RBTEwtID8gPyAtID8gMC0gPyA/IC0gPyA/ID8gLSA/ID8gLSA/
+            ICAtID8gPyA/IC0gPyA/IC0gPyA/IC0gPyAgLSA/ID8gIC0gPyA9IC0gPyAgIC0gPyp7ZW5hYmxlOiB0JXJ1ZX0KICAtICA/QV9D
+            QSAtID8gPyA/IF8t
+            """
+        let data = try #require(Data(base64Encoded: encoded, options: .ignoreUnknownCharacters))
+        let text = try #require(String(data: data, encoding: .utf8))
+        #expect(throws: ConfigError.syntax(
+            file: "exporterd.yaml", reason: "line 3: a mapping key must be a plain value, not a list, a mapping or an alias")) {
+            try parse(text)
+        }
+    }
+
+    @Test(arguments: [
+        ("? [a, b]\n: 1\n", 1),
+        ("source:\n  ? {a: 1}\n  : 2\n", 2),
+        ("a: &a x\n*a : 1\n", 2),
+        ("topics: [{? [x]: 1}]\n", 1),
+    ])
+    func mappingKeysMustBePlainValues(yaml: String, line: Int) {
+        #expect(throws: YAMLInputError.complexKey(line: line)) {
+            try YAMLInput.checkShape(yaml, aliasedNodeLimit: 1000)
+        }
+    }
+
+    @Test func plainKeysWithAliasedValuesStillRead() throws {
+        // Keys are scalars, quoted or not; values may be anything, aliases included.
+        try YAMLInput.checkShape("\"a\": &v [1, {b: c}]\n'd': *v\ne: {f: *v}\n? g\n: [*v]\n", aliasedNodeLimit: 1000)
+    }
+
     @Test func configAnchorsWithinTheBudgetWork() throws {
         let config = try parse("""
             source: {bootstrap_brokers: &brokers [{hostname: k1, port: 9092}, {hostname: k2, port: 9092}]}

@@ -8,7 +8,11 @@
 /// libyaml's own parser (the one Yams uses, so both read the same document), adding for each
 /// alias the size of the node it repeats, and a document past its budget is refused unbuilt.
 /// The same walk bounds nesting: Yams composes (and the state document is converted)
-/// recursively, so a few kilobytes of `[[[[…` would overflow the stack.
+/// recursively, so a few kilobytes of `[[[[…` would overflow the stack. And it refuses mapping
+/// keys that are lists, mappings or aliases (`? [a, b]: x`), which neither document has a use
+/// for: Yams sorts every mapping's keys to find duplicates, comparing such keys node by node,
+/// and 1.5 KB of nested ones with aliases inside the budget kept it busy for minutes (found
+/// by FuzzConfig).
 /// `CYaml` is the libyaml that Yams builds; it comes with the Yams dependency.
 import CYaml
 import Foundation
@@ -19,6 +23,7 @@ enum YAMLInputError: Error, Equatable, CustomStringConvertible {
     /// Aliases are refused outright (`limit` 0) or repeat more nodes than `limit`.
     case aliasExpansion(line: Int, limit: Int)
     case tooDeep(line: Int, limit: Int)
+    case complexKey(line: Int)
 
     var description: String {
         switch self {
@@ -26,6 +31,7 @@ enum YAMLInputError: Error, Equatable, CustomStringConvertible {
         case .aliasExpansion(let line, 0): "line \(line): YAML aliases (*name) are not accepted here"
         case .aliasExpansion(let line, let limit): "line \(line): YAML aliases repeat more than \(limit) nodes"
         case .tooDeep(let line, let limit): "line \(line): nested deeper than \(limit) levels"
+        case .complexKey(let line): "line \(line): a mapping key must be a plain value, not a list, a mapping or an alias"
         }
     }
 }
@@ -59,8 +65,8 @@ enum YAMLInput {
     static func checkShape(_ text: String, aliasedNodeLimit limit: Int) throws(YAMLInputError) {
         // A node: how many nodes it expands to and how many levels deep it reaches.
         struct Size { var nodes: Int; var height: Int }
-        // A collection being read, and its anchor.
-        struct Open { var size: Size; var anchor: String? }
+        // A collection being read, and its anchor; a mapping alternates keys and values.
+        struct Open { var size: Size; var anchor: String?; var isMapping: Bool; var expectsKey: Bool }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return }
         defer { yaml_parser_delete(&parser) }
@@ -77,8 +83,11 @@ enum YAMLInput {
                 guard !open.isEmpty else { return true }
                 open[open.count - 1].size.nodes = saturatingAdd(open[open.count - 1].size.nodes, child.nodes)
                 open[open.count - 1].size.height = max(open[open.count - 1].size.height, child.height + 1)
+                if open[open.count - 1].isMapping { open[open.count - 1].expectsKey.toggle() }
                 return true
             }
+            /// Whether a node that is no scalar would stand as a mapping key.
+            var atKey: Bool { open.last.map { $0.isMapping && $0.expectsKey } ?? false }
             var event = yaml_event_t()
             while yaml_parser_parse(&parser, &event) == 1 {
                 defer { yaml_event_delete(&event) }
@@ -95,14 +104,22 @@ enum YAMLInput {
                         failure = .tooDeep(line: line, limit: depthLimit)
                         return
                     }
-                    let anchor = event.type == YAML_SEQUENCE_START_EVENT
-                        ? string(event.data.sequence_start.anchor) : string(event.data.mapping_start.anchor)
-                    open.append(Open(size: Size(nodes: 1, height: 1), anchor: anchor))
+                    guard !atKey else {
+                        failure = .complexKey(line: line)
+                        return
+                    }
+                    let isMapping = event.type == YAML_MAPPING_START_EVENT
+                    let anchor = isMapping ? string(event.data.mapping_start.anchor) : string(event.data.sequence_start.anchor)
+                    open.append(Open(size: Size(nodes: 1, height: 1), anchor: anchor, isMapping: isMapping, expectsKey: isMapping))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard let closed = open.popLast() else { return }
                     if let anchor = closed.anchor { anchored[anchor] = closed.size }
                     _ = add(closed.size)
                 case YAML_ALIAS_EVENT:
+                    guard !atKey else {
+                        failure = .complexKey(line: line)
+                        return
+                    }
                     let repeated = string(event.data.alias.anchor).flatMap { anchored[$0] } ?? Size(nodes: 1, height: 1)
                     aliased = saturatingAdd(aliased, repeated.nodes)
                     guard aliased <= limit else {
