@@ -218,6 +218,25 @@ def test_dashboard_panels_never_add_replicas_up():
     assert summing.search('sum by (topic) (rate(kafka_migration_proxied_records_total{job=~"$job"}[1m]))')
 
 
+def _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad):
+    """An agent proxying `moving` (PROXY), replicas A and B started on quiet baselines (added to
+    `replicas` for the caller's cleanup), then traffic with 5 rogue records until both agree.
+    Returns the shared config and the two replicas."""
+    lab.start_agent([(moving, 10)])
+    shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
+    a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
+    replicas += [a, b]
+    a.start()
+    b.start()
+    a.wait_for_quiet_baseline()
+    b.wait_for_quiet_baseline()
+    lab.resume()
+    traffic(lab, replicas, 3, bad)
+    lab.write_rogue(moving, 5)
+    quiet_and_compare("both up, PROXY", lab, replicas, bad)
+    return shared, (a, b)
+
+
 def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migration_writes(private_lab, tmp_path):
     """A replica stopped while its topic is PROXY under proxied traffic and started again after
     the topic went MIGRATING and COMPLETE must not count the records the proxy forwarded while
@@ -239,18 +258,7 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
                       private_lab["destination"], "--topic", moving, log_dir=str(tmp_path))
     replicas, bad = [], []
     try:
-        lab.start_agent([(moving, 10)])
-        shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
-        a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
-        replicas = [a, b]
-        a.start()
-        b.start()
-        a.wait_for_quiet_baseline()
-        b.wait_for_quiet_baseline()
-        lab.resume()
-        traffic(lab, replicas, 3, bad)
-        lab.write_rogue(moving, 5)
-        quiet_and_compare("both up, PROXY", lab, replicas, bad)
+        shared, (a, b) = _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad)
 
         # B away for the whole cutover; the proxy forwards records to the source meanwhile.
         assert b.stop(signal.SIGTERM) == 0
@@ -311,18 +319,7 @@ def test_a_replica_away_while_a_cutover_is_aborted_and_redone_counts_no_forwarde
     lag = ("kafka_migration_replication_offset_lag", frozenset({("topic", moving)}))
     migrating = ("kafka_migration_topic_state", frozenset({("topic", moving), ("state", "MIGRATING")}))
     try:
-        lab.start_agent([(moving, 10)])
-        shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
-        a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
-        replicas = [a, b]
-        a.start()
-        b.start()
-        a.wait_for_quiet_baseline()
-        b.wait_for_quiet_baseline()
-        lab.resume()
-        traffic(lab, replicas, 3, bad)
-        lab.write_rogue(moving, 5)
-        quiet_and_compare("both up, PROXY", lab, replicas, bad)
+        _, (a, b) = _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad)
 
         # MIGRATING, seen by both with complete reads; then B stops.
         lab.set_state(moving, "MIGRATING")
