@@ -47,6 +47,7 @@ only the post-COMPLETE rogue writes. See docs/high-availability.md.
 A table per quiet period is printed (`-s` shows it). Every process is started here and stopped
 by PID. Needs EXPORTERD_BIN (skipped without it); the brokers come from `private_lab`.
 """
+import contextlib
 import json
 import os
 import signal
@@ -218,23 +219,53 @@ def test_dashboard_panels_never_add_replicas_up():
     assert summing.search('sum by (topic) (rate(kafka_migration_proxied_records_total{job=~"$job"}[1m]))')
 
 
-def _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad):
-    """An agent proxying `moving` (PROXY), replicas A and B started on quiet baselines (added to
-    `replicas` for the caller's cleanup), then traffic with 5 rogue records until both agree.
-    Returns the shared config and the two replicas."""
-    lab.start_agent([(moving, 10)])
-    shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
-    a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
-    replicas += [a, b]
-    a.start()
-    b.start()
-    a.wait_for_quiet_baseline()
-    b.wait_for_quiet_baseline()
-    lab.resume()
-    traffic(lab, replicas, 3, bad)
-    lab.write_rogue(moving, 5)
-    quiet_and_compare("both up, PROXY", lab, replicas, bad)
-    return shared, (a, b)
+class _Cutover:
+    """What a cutover test works with: the lab, the topic being moved, the exporterd binary and
+    the replicas' shared config, replicas A and B (and any the test appends to `replicas`), and
+    `bad`, where `traffic` records every count seen above the truth."""
+
+    def __init__(self, lab, moving, binary, shared, a, b, replicas, bad):
+        self.lab, self.moving, self.binary, self.shared = lab, moving, binary, shared
+        self.a, self.b, self.replicas, self.bad = a, b, replicas, bad
+
+
+@contextlib.contextmanager
+def _a_topic_proxied_under_two_replicas(private_lab, tmp_path, prefix):
+    """A topic `<prefix>-…` with 3 partitions on both clusters, in PROXY with an agent proxying
+    it and a replicator copying it; replicas A and B started on quiet baselines; then traffic
+    with 5 rogue records until both agree. Everything started here (and any replica the test
+    appends to `replicas`) is stopped on the way out."""
+    binary = os.environ.get("EXPORTERD_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
+    moving = unique(prefix)
+    for cluster in ("source", "destination"):
+        create_topics(private_lab[cluster], "%s:3" % moving)
+    lab = Lab(private_lab, str(tmp_path), [moving])
+    lab.set_state(moving, "PROXY")
+    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
+                      private_lab["destination"], "--topic", moving, log_dir=str(tmp_path))
+    replicas, bad = [], []
+    try:
+        lab.start_agent([(moving, 10)])
+        shared = shared_config(private_lab, [moving], lab.agents, lab.state_file)
+        a, b = (Replica(name, binary, str(tmp_path / name), shared) for name in ("replica-a", "replica-b"))
+        replicas += [a, b]
+        a.start()
+        b.start()
+        a.wait_for_quiet_baseline()
+        b.wait_for_quiet_baseline()
+        lab.resume()
+        traffic(lab, replicas, 3, bad)
+        lab.write_rogue(moving, 5)
+        quiet_and_compare("both up, PROXY", lab, replicas, bad)
+        yield _Cutover(lab, moving, binary, shared, a, b, replicas, bad)
+    finally:
+        for replica in replicas:
+            replica.stop()
+        for agent in lab.agents:
+            agent.stop()
+        replicator.stop()
 
 
 def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migration_writes(private_lab, tmp_path):
@@ -246,19 +277,8 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
     finds its baseline by timestamp at the state's `since`: it agrees on post-migration writes
     and on proxied counters (the agent never restarted), and by contract counts no unproxied
     write from before it first saw the topic."""
-    binary = os.environ.get("EXPORTERD_BIN")
-    if not binary or not os.access(binary, os.X_OK):
-        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
-    moving = unique("cutover")
-    for cluster in ("source", "destination"):
-        create_topics(private_lab[cluster], "%s:3" % moving)
-    lab = Lab(private_lab, str(tmp_path), [moving])
-    lab.set_state(moving, "PROXY")
-    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
-                      private_lab["destination"], "--topic", moving, log_dir=str(tmp_path))
-    replicas, bad = [], []
-    try:
-        shared, (a, b) = _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad)
+    with _a_topic_proxied_under_two_replicas(private_lab, tmp_path, "cutover") as cut:
+        lab, moving, a, b, replicas, bad = cut.lab, cut.moving, cut.a, cut.b, cut.replicas, cut.bad
 
         # B away for the whole cutover; the proxy forwards records to the source meanwhile.
         assert b.stop(signal.SIGTERM) == 0
@@ -276,7 +296,7 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
         assert bad == [], "a count above the truth: %r" % bad[:10]
 
         # A replica with an empty data_dir, started now.
-        c = Replica("replica-c", binary, str(tmp_path / "replica-c"), shared)
+        c = Replica("replica-c", cut.binary, str(tmp_path / "replica-c"), cut.shared)
         replicas.append(c)
         c.start()
         agent_states = lab.pause_and_settle()
@@ -288,12 +308,6 @@ def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migrat
         # Its only event is its own detection of the post-migration records; the cutover
         # happened before it started.
         assert [(e["topic"], e["type"]) for e in c.events()] == [(moving, "POST_MIGRATION_WRITES_DETECTED")]
-    finally:
-        for replica in replicas:
-            replica.stop()
-        for agent in lab.agents:
-            agent.stop()
-        replicator.stop()
 
 
 def test_a_replica_away_while_a_cutover_is_aborted_and_redone_counts_no_forwarded_record(private_lab, tmp_path):
@@ -305,21 +319,10 @@ def test_a_replica_away_while_a_cutover_is_aborted_and_redone_counts_no_forwarde
     `since` (floored by its last MIGRATING read) and counts only the rogue records written
     after COMPLETE, as the replica that watched it all does. Before this, it counted every
     record the proxy forwarded during the abort as a post-migration write."""
-    binary = os.environ.get("EXPORTERD_BIN")
-    if not binary or not os.access(binary, os.X_OK):
-        pytest.skip("EXPORTERD_BIN is not set to a built exporterd")
-    moving = unique("redone")
-    for cluster in ("source", "destination"):
-        create_topics(private_lab[cluster], "%s:3" % moving)
-    lab = Lab(private_lab, str(tmp_path), [moving])
-    lab.set_state(moving, "PROXY")
-    replicator = Proc("replicator.py", "--source", private_lab["source"], "--destination",
-                      private_lab["destination"], "--topic", moving, log_dir=str(tmp_path))
-    replicas, bad = [], []
-    lag = ("kafka_migration_replication_offset_lag", frozenset({("topic", moving)}))
-    migrating = ("kafka_migration_topic_state", frozenset({("topic", moving), ("state", "MIGRATING")}))
-    try:
-        _, (a, b) = _two_replicas_through_a_proxy_phase(private_lab, lab, binary, tmp_path, moving, replicas, bad)
+    with _a_topic_proxied_under_two_replicas(private_lab, tmp_path, "redone") as cut:
+        lab, moving, a, b, replicas, bad = cut.lab, cut.moving, cut.a, cut.b, cut.replicas, cut.bad
+        lag = ("kafka_migration_replication_offset_lag", frozenset({("topic", moving)}))
+        migrating = ("kafka_migration_topic_state", frozenset({("topic", moving), ("state", "MIGRATING")}))
 
         # MIGRATING, seen by both with complete reads; then B stops.
         lab.set_state(moving, "MIGRATING")
@@ -360,12 +363,6 @@ def test_a_replica_away_while_a_cutover_is_aborted_and_redone_counts_no_forwarde
         b_types = [e["type"] for e in b.events()]
         assert b_types.count("POST_MIGRATION_WRITES_DETECTED") == 1, b_types
         assert "ABORTED" in [e["type"] for e in a.events()]
-    finally:
-        for replica in replicas:
-            replica.stop()
-        for agent in lab.agents:
-            agent.stop()
-        replicator.stop()
 
 
 def test_two_replicas_behind_one_prometheus_page_once_and_keep_paging_with_one_down(private_lab, tmp_path):
