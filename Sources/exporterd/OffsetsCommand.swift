@@ -21,22 +21,16 @@ struct OffsetsCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let settings = try loadConfigOrExit(config)
-        guard let source = settings.source else { throw configFailure(.missing(path: "source")) }
-        guard let destination = settings.destination else { throw configFailure(.missing(path: "destination")) }
-        let sourceSettings = try resolvedConnectionSettings(source, cluster: "source")
-        let destinationSettings = try resolvedConnectionSettings(destination, cluster: "destination")
         let logger = Logger(label: "exporterd.offsets")
+        let clusters = try configured { () throws(ConfigError) in
+            try ConfiguredClusters(settings, environment: ProcessInfo.processInfo.environment, logger: logger)
+        }
 
-        let sourceCluster = KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers,
-                                         settings: sourceSettings, logger: logger)
-        let destinationCluster = KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
-                                              settings: destinationSettings, logger: logger)
         let report = await OffsetsReport.read(
-            source: sourceCluster, destination: destinationCluster,
+            source: clusters.source, destination: clusters.destination,
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             onlyTopic: topic)
-        await sourceCluster.shutdown()
-        await destinationCluster.shutdown()
+        await clusters.shutdown()
         if case .unknownTopic(let name) = report.problem {
             throw ValidationError("--topic \(name): not a watched source topic (see topic_mappings and topics_regex)")
         }
@@ -49,12 +43,10 @@ struct OffsetsCommand: AsyncParsableCommand {
     }
 }
 
-/// The cluster's connection settings with its SASL secrets read from the environment; a
-/// config error (exit 2) when one is missing.
-func resolvedConnectionSettings(_ cluster: ClusterSettings, cluster name: String,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConnectionSettings {
+/// What `make` builds from the config, or its config error printed and exit 2 (CONTRACT §2).
+func configured<T>(_ make: () throws(ConfigError) -> T) throws -> T {
     do {
-        return try cluster.connectionSettings(cluster: name, environment: environment)
+        return try make()
     } catch {
         throw configFailure(error)
     }

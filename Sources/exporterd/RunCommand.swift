@@ -22,12 +22,12 @@ struct RunCommand: AsyncParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "exporterd")
         let settings = try loadConfigOrExit(config)
-        guard let source = settings.source else { throw configFailure(.missing(path: "source")) }
-        guard let destination = settings.destination else { throw configFailure(.missing(path: "destination")) }
+        let environment = ProcessInfo.processInfo.environment
+        let clusters = try configured { () throws(ConfigError) in
+            try ConfiguredClusters(settings, environment: environment, logger: logger)
+        }
         guard let proxy = settings.proxyMetrics else { throw configFailure(.missing(path: "proxy_metrics")) }
         guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
-        let sourceSettings = try resolvedConnectionSettings(source, cluster: "source")
-        let destinationSettings = try resolvedConnectionSettings(destination, cluster: "destination")
         // Before the store opens: a port in use is a config error, reported alone, and the
         // store is never opened just to be closed again by a server that could not start.
         do {
@@ -37,7 +37,6 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         // Credentials, CAs and the web certificates before the store opens too: each is a config error.
-        let environment = ProcessInfo.processInfo.environment
         let agentAccess: HTTPAccess, stateAccess: HTTPAccess, webOptions: WebServerOptions
         do {
             agentAccess = try HTTPAccess.agents(proxy, environment: environment)
@@ -58,10 +57,8 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = AccountingConfiguration(settings: settings, proxy: proxy, state: stateSettings)
         let client = HTTPClient.shared
         let watch = MigrationWatch(
-            source: KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers,
-                                 settings: sourceSettings, logger: logger),
-            destination: KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
-                                      settings: destinationSettings, logger: logger),
+            source: clusters.source,
+            destination: clusters.destination,
             selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
             agents: ProxyAgents(settings: proxy, client: client, access: agentAccess),
             stateSource: MigrationStateSource(settings: stateSettings, client: client, environment: environment,

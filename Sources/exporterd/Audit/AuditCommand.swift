@@ -35,13 +35,12 @@ struct AuditCommand: AsyncParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "exporterd.audit")
         let settings = try loadConfigOrExit(config)
-        guard let source = settings.source else { throw configFailure(.missing(path: "source")) }
-        guard let destination = settings.destination else { throw configFailure(.missing(path: "destination")) }
+        let environment = ProcessInfo.processInfo.environment
+        let clusters = try configured { () throws(ConfigError) in
+            try ConfiguredClusters(settings, environment: environment, logger: logger)
+        }
         guard settings.proxyMetrics != nil else { throw configFailure(.missing(path: "proxy_metrics")) }
         guard let stateSettings = settings.migrationState else { throw configFailure(.missing(path: "migration_state")) }
-        let sourceSettings = try resolvedConnectionSettings(source, cluster: "source")
-        let destinationSettings = try resolvedConnectionSettings(destination, cluster: "destination")
-        let environment = ProcessInfo.processInfo.environment
         let stateAccess: HTTPAccess
         do {
             stateAccess = try HTTPAccess.stateSource(stateSettings, environment: environment)
@@ -65,20 +64,16 @@ struct AuditCommand: AsyncParsableCommand {
         }
         await store.close()
 
-        let sourceCluster = KafkaCluster(name: "source", bootstrapBrokers: source.bootstrapBrokers, settings: sourceSettings, logger: logger)
-        let destinationCluster = KafkaCluster(name: "destination", bootstrapBrokers: destination.bootstrapBrokers,
-                                              settings: destinationSettings, logger: logger)
         let run = AuditRun(
             reader: AuditEvidenceReader(
-                source: sourceCluster, destination: destinationCluster,
+                source: clusters.source, destination: clusters.destination,
                 selection: TopicSelection(mappings: settings.topicMappings, regex: settings.topicsRegex),
                 since: AuditWindow.parse(since) ?? AuditWindow.defaultSince,
-                groups: AuditRun.consumerGroups(of: sourceCluster)),
+                groups: AuditRun.consumerGroups(of: clusters.source)),
             stateSource: MigrationStateSource(settings: stateSettings, client: HTTPClient.shared, environment: environment, access: stateAccess),
             history: { history })
         let report = await run.report()
-        await sourceCluster.shutdown()
-        await destinationCluster.shutdown()
+        await clusters.shutdown()
 
         let text: String
         switch format {

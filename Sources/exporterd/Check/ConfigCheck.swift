@@ -23,13 +23,12 @@ struct ConfigCheck {
         _ = try config.web?.serverOptions()
         var results = [configResult()]
         // Credentials first, for every section: a config error is reported before anything connects.
+        // Either cluster may be missing here: `check` reports what a partial config allows.
         let sourceCluster = try config.source.map { settings throws(ConfigError) in
-            KafkaCluster(name: "source", bootstrapBrokers: settings.bootstrapBrokers,
-                         settings: try settings.connectionSettings(cluster: "source", environment: environment), logger: logger)
+            try settings.kafkaCluster(named: "source", environment: environment, logger: logger)
         }
         let destinationCluster = try config.destination.map { settings throws(ConfigError) in
-            KafkaCluster(name: "destination", bootstrapBrokers: settings.bootstrapBrokers,
-                         settings: try settings.connectionSettings(cluster: "destination", environment: environment), logger: logger)
+            try settings.kafkaCluster(named: "destination", environment: environment, logger: logger)
         }
         let agents = try config.proxyMetrics.map { settings throws(ConfigError) in
             ProxyAgents(settings: settings, client: client, access: try HTTPAccess.agents(settings, environment: environment), logger: logger)
