@@ -54,11 +54,7 @@ func configured<T>(_ make: () throws(ConfigError) -> T) throws -> T {
 
 /// Loads the config or prints its error and exits 2 (CONTRACT §2).
 func loadConfigOrExit(_ path: String) throws -> ExporterConfig {
-    do {
-        return try ConfigLoader.load(path: path)
-    } catch {
-        throw configFailure(error)
-    }
+    try configured { () throws(ConfigError) in try ConfigLoader.load(path: path) }
 }
 
 func configFailure(_ error: ConfigError) -> ExitCode {

@@ -64,6 +64,15 @@ from replica_lab import (Lab, Replica, check_never_above_truth, counters, quiet_
                          traffic, unique)
 
 
+def _stop(replicas, lab, replicator):
+    """Stops what a replica test started: the replicas, the lab's agents, the replicator."""
+    for replica in replicas:
+        replica.stop()
+    for agent in lab.agents:
+        agent.stop()
+    replicator.stop()
+
+
 def test_two_replicas_agree_after_every_quiet_period_across_restarts(private_lab, tmp_path):
     binary = os.environ.get("EXPORTERD_BIN")
     if not binary or not os.access(binary, os.X_OK):
@@ -194,11 +203,7 @@ def test_two_replicas_agree_after_every_quiet_period_across_restarts(private_lab
         assert by_type["COMPLETED"] == lab.moves[("MIGRATING", "COMPLETE")] == 1
         print("events on each replica: %s" % dict(sorted(by_type.items())))
     finally:
-        for replica in replicas:
-            replica.stop()
-        for agent in lab.agents:
-            agent.stop()
-        replicator.stop()
+        _stop(replicas, lab, replicator)
 
 
 def test_dashboard_panels_never_add_replicas_up():
@@ -261,11 +266,7 @@ def _a_topic_proxied_under_two_replicas(private_lab, tmp_path, prefix):
         quiet_and_compare("both up, PROXY", lab, replicas, bad)
         yield _Cutover(lab, moving, binary, shared, a, b, replicas, bad)
     finally:
-        for replica in replicas:
-            replica.stop()
-        for agent in lab.agents:
-            agent.stop()
-        replicator.stop()
+        _stop(replicas, lab, replicator)
 
 
 def test_a_replica_away_during_a_cutover_and_a_late_replica_agree_on_post_migration_writes(private_lab, tmp_path):
@@ -456,8 +457,4 @@ def test_two_replicas_behind_one_prometheus_page_once_and_keep_paging_with_one_d
         for process in reversed(others):
             process.stop()
         webhook.close()
-        for replica in replicas:
-            replica.stop()
-        for agent in lab.agents:
-            agent.stop()
-        replicator.stop()
+        _stop(replicas, lab, replicator)
